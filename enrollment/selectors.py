@@ -1,0 +1,101 @@
+"""Reads of enrollment data: enrollment periods (R16), live invitations (R10), rates (R50)."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from enrollment.models import (
+    IN_FORCE_STATES,
+    OPEN_STATES,
+    Enrollment,
+    EnrollmentState,
+    IndustryPricing,
+    Invitation,
+    PremiumRate,
+    Shop,
+)
+from enrollment.pricing import Bounds, Experience
+
+
+def shop_enrolled_at(*, shop_id: int, at: dt.datetime) -> bool:
+    """R16/R20: was the shop enrolled at instant `at`? One query over its periods."""
+    return (
+        Enrollment.objects.filter(shop_id=shop_id, effective_at__lte=at)
+        .filter(Q(exited_at__isnull=True) | Q(exited_at__gt=at))
+        .exists()
+    )
+
+
+def enrollment_open(*, shop: Shop) -> Enrollment | None:
+    """The shop's pending application or running service, if any."""
+    return Enrollment.objects.filter(shop=shop, state__in=OPEN_STATES).first()
+
+
+def enrollment_latest(*, shop: Shop) -> Enrollment | None:
+    return Enrollment.objects.filter(shop=shop).order_by("-applied_at", "-id").first()
+
+
+def enrollment_last_exited(*, shop: Shop) -> Enrollment | None:
+    return (
+        Enrollment.objects.filter(shop=shop, state=EnrollmentState.EXITED)
+        .order_by("-exited_at")
+        .first()
+    )
+
+
+def enrollments_for_shop(*, shop: Shop) -> QuerySet[Enrollment]:
+    return Enrollment.objects.filter(shop=shop).order_by("-applied_at", "-id")
+
+
+def invitation_live(*, shop: Shop, at: dt.datetime | None = None) -> Invitation | None:
+    """R10: an invitation that is not expired, not revoked and not yet turned into a service."""
+    at = at or timezone.now()
+    return (
+        Invitation.objects.filter(shop=shop, revoked_at__isnull=True, expires_at__gt=at)
+        .exclude(enrollments__state__in=[*IN_FORCE_STATES, EnrollmentState.EXITED])
+        .order_by("-expires_at")
+        .first()
+    )
+
+
+def rate_in_force(*, shop_id: int, at: dt.datetime | None = None) -> PremiumRate | None:
+    """R50: the latest rate with effective_from <= at."""
+    at = at or timezone.now()
+    return (
+        PremiumRate.objects.filter(shop_id=shop_id, effective_from__lte=at)
+        .order_by("-effective_from", "-id")
+        .first()
+    )
+
+
+def rates_for_shop(*, shop_id: int) -> QuerySet[PremiumRate]:
+    return PremiumRate.objects.filter(shop_id=shop_id).order_by("-effective_from", "-id")
+
+
+def pricing_bounds(*, industry: str) -> Bounds:
+    """R51 insurer settings for an industry (seeded by a data migration)."""
+    p = IndustryPricing.objects.get(industry=industry)
+    return Bounds(base_rate=p.base_rate, min_rate=p.min_rate, max_rate=p.max_rate)
+
+
+def shop_experience(
+    *, shop: Shop, window_start: dt.datetime, window_end: dt.datetime
+) -> Experience:
+    """R51: the shop's premiums, payouts, policies and claims over the pricing window.
+
+    Policies and claims arrive with the claims engine; until then the model prices on
+    the industry base rate and says so in the rate's reason.
+    """
+    return Experience(
+        premiums=Decimal("0.00"),
+        payouts=Decimal("0.00"),
+        policies=0,
+        claims=0,
+        data_note="no policy or claim data recorded yet",
+    )
+
+
+def shops_in_force() -> QuerySet[Shop]:
+    return Shop.objects.filter(enrollments__state__in=IN_FORCE_STATES).distinct()

@@ -1,0 +1,35 @@
+"""Field checks for what a merchant types when applying (R11)."""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext_lazy as _
+
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+
+ALIPAY_ACCOUNT_INVALID = _(
+    "Enter the Alipay account as a mainland mobile number (11 digits, e.g. 13800138000) "
+    "or an e-mail address."
+)
+PHONE_INVALID = _(
+    "Enter a mainland mobile number (e.g. 13800138000) or a landline (e.g. 0571-88888888)."
+)
+
+
+def validate_alipay_account(value: str) -> None:
+    """R11: an Alipay login is a mainland mobile number or an e-mail address."""
+    value = (value or "").strip()
+    if MOBILE.match(value):
+        return
+    try:
+        validate_email(value)
+    except ValidationError:
+        raise ValidationError(ALIPAY_ACCOUNT_INVALID, code="alipay_account") from None
+
+
+def validate_phone(value: str) -> None:
+    value = (value or "").strip()
+    if not (MOBILE.match(value) or LANDLINE.match(value)):
+        raise ValidationError(PHONE_INVALID, code="phone")

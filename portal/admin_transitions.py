@@ -1,0 +1,98 @@
+"""Admin buttons for FSM transitions that run through the services (R40).
+
+django-fsm-2's FSMAdminMixin calls the transition method on the model directly; here each
+button calls the audited service instead (lock, transition, save, audit row, on_commit), on
+a confirmation page with an optional form (e.g. a rejection reason). A button shows only
+when the FSM allows the transition from the current state and the user holds its permission.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django_fsm import can_proceed
+
+
+@dataclass(frozen=True)
+class AdminTransition:
+    name: str  # the FSM transition method on the model
+    label: str
+    service: Callable  # service(obj_id=..., actor=..., **form.cleaned_data)
+    permission: str  # "app_label.codename"
+    form: type[forms.Form] | None = None
+    danger: bool = False
+    help_text: str = ""
+
+
+class TransitionAdminMixin:
+    change_form_template = "admin/transition_change_form.html"
+    transitions: tuple[AdminTransition, ...] = ()
+
+    def available_transitions(self, request, obj) -> list[AdminTransition]:
+        if obj is None:
+            return []
+        return [
+            t
+            for t in self.transitions
+            if request.user.has_perm(t.permission) and can_proceed(getattr(obj, t.name))
+        ]
+
+    def get_urls(self):
+        opts = self.model._meta
+        return [
+            path(
+                "<path:object_id>/transition/<str:name>/",
+                self.admin_site.admin_view(self.transition_view),
+                name=f"{opts.app_label}_{opts.model_name}_transition",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        extra_context = {
+            **(extra_context or {}),
+            "admin_transitions": self.available_transitions(request, obj),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def transition_view(self, request, object_id, name):
+        obj = self.get_object(request, object_id)
+        if obj is None:
+            raise Http404
+        transition = next((t for t in self.transitions if t.name == name), None)
+        if transition is None:
+            raise Http404
+        if not request.user.has_perm(transition.permission):
+            raise PermissionDenied
+        opts = self.model._meta
+        change_url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+        form_class = transition.form or forms.Form
+        form = form_class(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                transition.service(obj_id=obj.pk, actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                if transition.form is not None and hasattr(error, "error_dict"):
+                    form.add_error(None, error)
+                else:
+                    self.message_user(request, " ".join(error.messages), messages.ERROR)
+                    return HttpResponseRedirect(change_url)
+            else:
+                self.message_user(request, f"{transition.label}: {obj}", messages.SUCCESS)
+                return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": opts,
+            "original": obj,
+            "transition": transition,
+            "form": form,
+            "change_url": change_url,
+            "title": f"{transition.label}: {obj}",
+        }
+        return TemplateResponse(request, "admin/transition_form.html", context)

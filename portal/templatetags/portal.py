@@ -1,0 +1,22 @@
+from django import template
+from django.utils.translation import gettext as _
+
+from portal.money import percent as _percent
+
+register = template.Library()
+
+
+@register.filter
+def percent(value):
+    """0.0150 -> 1.50%"""
+    return "" if value in (None, "") else _percent(value)
+
+
+@register.filter
+def actor_role(user):
+    """R43: timelines name the actor's role, not the insurer employee."""
+    if user is None:
+        return _("System")
+    if hasattr(user, "merchant"):
+        return _("Merchant")
+    return _("Insurer")

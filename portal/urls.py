@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from portal import views
+from portal.forms import LoginForm
+
+admin.site.site_header = _("Warranty+ insurer workbench")
+admin.site.site_title = _("Warranty+ admin")
+admin.site.index_title = _("30-day quality warranty+ program")
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(
+            authentication_form=LoginForm, redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("enrollment/", include("enrollment.urls")),
+    path("admin/", admin.site.urls),
+]
