@@ -54,13 +54,16 @@ def apply(request):
         try:
             services.enrollment_apply(shop=request.shop, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
+            if not hasattr(error, "error_dict"):  # the shop may not apply (R10, R11, R15)
+                messages.error(request, error.messages[0])
+                return redirect("enrollment:overview")
             form.add_error(None, error)
         else:
             messages.success(request, _("Application submitted. The insurer will review it."))
             return redirect("enrollment:overview")
     context = _overview_context(request.shop, application_form=form)
-    if "application_form" not in context:  # e.g. R15: the date came up while typing
-        messages.error(request, context["cannot_apply"])
+    if "application_form" not in context:  # e.g. R15: the shop may not apply after all
+        messages.error(request, context["cannot_apply"] or _("Applying is not possible now."))
         return redirect("enrollment:overview")
     return render(request, "enrollment/overview.html", context, status=400)
 

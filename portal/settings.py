@@ -139,8 +139,21 @@ STORAGES = {
     },
 }
 
-EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
-vars().update(EMAIL_CONFIG)
+# E-mail: EMAIL_URL, e.g. smtp+tls://user:password@smtp.example.com:587; the console in
+# development, a local MTA (smtp://localhost:25) in production unless set.
+_email = env.email("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+_mailer = {"BACKEND": _email["EMAIL_BACKEND"]}
+if _email["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend":
+    _mailer["OPTIONS"] = {
+        "host": _email.get("EMAIL_HOST") or "localhost",
+        "port": _email.get("EMAIL_PORT") or 25,
+        "username": _email.get("EMAIL_HOST_USER") or "",
+        "password": _email.get("EMAIL_HOST_PASSWORD") or "",
+        "use_tls": bool(_email.get("EMAIL_USE_TLS")),
+        "use_ssl": bool(_email.get("EMAIL_USE_SSL")),
+        "timeout": 10,
+    }
+MAILERS = {"default": _mailer}
 DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default="Warranty+ <noreply@warranty-plus.example>"
 )

@@ -1,0 +1,111 @@
+"""End-to-end tests in a real Chromium (Playwright, sync API) against pytest-django's live_server.
+
+- The browser is Debian's Chromium at /usr/bin/chromium (no Playwright browser download works
+  here, see STACK.md "Browsers in tests"); without it the tests are skipped, visibly.
+- Every test in this folder is marked `browser` (deselect with `-m "not browser"`).
+- On a failure, a full-page screenshot of every page the test opened is saved under
+  `test-results/<test>/` and the paths are listed in the failure report.
+"""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+# Playwright's sync API keeps an asyncio loop running in this thread for the whole session,
+# so Django would refuse ORM calls from the test ("SynchronousOnlyOperation") without this.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # needed when running as root (containers, CI)
+    "--disable-dev-shm-usage",  # small /dev/shm in containers crashes the renderer otherwise
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ACTION_TIMEOUT_MS = 10_000  # clicks, fills, navigations
+EXPECT_TIMEOUT_MS = 5_000  # every expect(...) assertion
+
+HERE = Path(__file__).resolve().parent
+_CONTEXTS = pytest.StashKey[list[BrowserContext]]()
+
+expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+
+
+def pytest_collection_modifyitems(config, items):
+    chromium_missing = not os.access(CHROMIUM, os.X_OK)
+    for item in items:
+        if not Path(str(item.path)).resolve().is_relative_to(HERE):
+            continue
+        item.add_marker(pytest.mark.browser)
+        if chromium_missing:
+            item.add_marker(
+                pytest.mark.skip(
+                    reason=f"browser test skipped: Chromium is missing ({CHROMIUM} not found). "
+                    "bin/test installs Debian's chromium when run as root "
+                    "(or: apt-get install chromium)."
+                )
+            )
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """pytest-playwright's launch options, pointed at Debian's Chromium."""
+    if not os.access(CHROMIUM, os.X_OK):  # e.g. a test run with -p no:... bypassing the skip
+        pytest.skip(f"Chromium is missing ({CHROMIUM}); bin/test installs it when run as root.")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """A merchant's browser in China: Accept-Language zh-CN (Django picks zh-hans)."""
+    return {**browser_context_args, "locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
+
+
+@pytest.fixture
+def new_page(new_context, request):
+    """Factory: a page in a fresh browser context (its own cookies, i.e. its own user).
+
+    Contexts are closed by pytest-playwright's `new_context` after the test; the pages stay
+    open until then, so a failing test's pages can be photographed (see the hook below).
+    """
+    contexts = request.node.stash.setdefault(_CONTEXTS, [])
+
+    def _new_page() -> Page:
+        context = new_context()
+        context.set_default_timeout(ACTION_TIMEOUT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    return _new_page
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """On a failing test call, save a full-page screenshot of each open page."""
+    report = yield
+    contexts = item.stash.get(_CONTEXTS, None)
+    if report.when == "call" and report.failed and contexts:
+        folder = item.config.rootpath / "test-results" / _slug(item.nodeid)
+        lines = []
+        for c, context in enumerate(contexts, start=1):
+            for p, page in enumerate(context.pages, start=1):
+                path = folder / f"context{c}-page{p}.png"
+                try:
+                    folder.mkdir(parents=True, exist_ok=True)
+                    page.screenshot(path=str(path), full_page=True, timeout=EXPECT_TIMEOUT_MS)
+                    lines.append(f"{path}  ({page.url})")
+                except Exception as error:  # a crashed page must not hide the real failure
+                    lines.append(f"{path}: no screenshot ({type(error).__name__}: {error})")
+        if lines:
+            report.sections.append(("browser screenshots", "\n".join(lines)))
+    return report
+
+
+def _slug(nodeid: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", nodeid).strip("-")[-150:]

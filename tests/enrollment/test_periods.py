@@ -1,0 +1,82 @@
+"""R16: enrollment history as periods; 'was the shop enrolled at T' is one query."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+
+from enrollment import selectors, services
+from portal.clock import SHANGHAI
+from tests.conftest import enroll
+from tests.factories import InvitationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def at(*args):
+    return dt.datetime(*args, tzinfo=SHANGHAI)
+
+
+@pytest.fixture
+def two_periods(alice, uma):
+    """Enrolled 1 Jan - 1 Mar 2026 and again from 1 Jul 2026."""
+    shop = alice.merchant.shop
+    with time_machine.travel(at(2026, 1, 1, 9), tick=False):
+        first = enroll(alice, uma)
+    with time_machine.travel(at(2026, 3, 1, 9), tick=False):
+        services.enrollment_exit(enrollment_id=first.pk, actor=uma)
+    with time_machine.travel(at(2026, 7, 1, 9), tick=False):
+        InvitationFactory(shop=shop)
+        enroll(alice, uma)
+    return shop
+
+
+@pytest.mark.parametrize(
+    ("instant", "enrolled"),
+    [
+        (at(2025, 12, 31, 23, 59), False),  # before the first period
+        (at(2026, 1, 1, 9), True),  # the approval instant itself
+        (at(2026, 2, 1), True),
+        (at(2026, 3, 1, 8, 59, 59), True),  # just before the exit
+        (at(2026, 3, 1, 9), False),  # the exit instant: no longer enrolled
+        (at(2026, 5, 1), False),  # between periods
+        (at(2026, 7, 1, 9), True),  # second period
+        (at(2027, 1, 1), True),  # still open
+    ],
+)
+def test_R16_was_the_shop_enrolled_at_instant(two_periods, instant, enrolled):
+    assert selectors.shop_enrolled_at(shop_id=two_periods.pk, at=instant) is enrolled
+
+
+def test_R16_the_question_costs_one_query(two_periods, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        selectors.shop_enrolled_at(shop_id=two_periods.pk, at=at(2026, 2, 1))
+
+
+def test_R16_a_pending_or_rejected_application_is_not_an_enrollment(alice, uma):
+    from tests.conftest import apply
+
+    enrollment = apply(alice)
+    assert not selectors.shop_enrolled_at(shop_id=alice.merchant.shop.pk, at=at(2030, 1, 1))
+    services.enrollment_reject(enrollment_id=enrollment.pk, actor=uma, reason="no")
+    assert not selectors.shop_enrolled_at(shop_id=alice.merchant.shop.pk, at=at(2030, 1, 1))
+
+
+def test_R16_the_database_allows_one_open_enrollment_per_shop(alice):
+    from django.db import IntegrityError, transaction
+
+    from enrollment.models import Enrollment
+    from tests.conftest import apply
+
+    first = apply(alice)
+    duplicate = Enrollment(
+        shop=first.shop,
+        invitation=first.invitation,
+        alipay_account=first.alipay_account,
+        return_contact="x",
+        return_phone="13800138000",
+        return_address="x",
+        terms_accepted_at=first.terms_accepted_at,
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        duplicate.save()

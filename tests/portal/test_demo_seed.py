@@ -1,0 +1,43 @@
+"""The demo's data: every printed login works, and seeding twice changes nothing."""
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from enrollment.models import Enrollment, Invitation, PremiumRate, Shop
+from portal.management.commands.seed_demo import DEMO_PASSWORD, SHOPS, STAFF
+
+pytestmark = pytest.mark.django_db
+
+
+def counts():
+    return [m.objects.count() for m in (Shop, Invitation, Enrollment, PremiumRate)]
+
+
+def test_seeding_twice_is_idempotent(capsys):
+    call_command("seed_demo")
+    first = counts()
+    call_command("seed_demo")
+
+    assert counts() == first
+    assert first[0] == len(SHOPS)
+
+
+def test_every_printed_login_works(capsys):
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+
+    logins = [login for _id, _name, login, _state in SHOPS] + [u for u, _g, _l in STAFF]
+    for login in logins:
+        assert login in out
+        assert authenticate(username=login, password=DEMO_PASSWORD) is not None, login
+    assert DEMO_PASSWORD in out
+
+
+def test_the_demo_has_shops_in_every_enrollment_state():
+    call_command("seed_demo")
+
+    states = set(Enrollment.objects.values_list("state", flat=True))
+    assert states == {"active", "pending", "exited"}
+    invited = Shop.objects.get(platform_shop_id="TM-100002")
+    assert not invited.enrollments.exists() and invited.invitations.exists()
