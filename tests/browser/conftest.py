@@ -62,6 +62,13 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture(scope="session")
+def base_url(live_server):
+    """Relative URLs in page.goto() go to the live server (replaces pytest-playwright's
+    --base-url fallback fixture, which pytest 9 flags as deprecated)."""
+    return live_server.url
+
+
+@pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     """A merchant's browser in China: Accept-Language zh-CN (Django picks zh-hans)."""
     return {**browser_context_args, "locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
