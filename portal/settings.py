@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "enrollment",
     "claims",
     "invoicing",
+    "platform_api",
 ]
 
 MIDDLEWARE = [

@@ -23,5 +23,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("enrollment/", include("enrollment.urls")),
+    path("api/v1/", include("platform_api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -72,3 +72,18 @@ def enroll(user, underwriter):
 def active_alice(alice, uma):
     enroll(alice, uma)
     return alice
+
+
+ENROLLED_SINCE = "2026-05-01T09:00:00+08:00"
+
+
+@pytest.fixture
+def shop(alice, uma):
+    """Alice's shop, enrolled since 1 May 2026 at the base rate 1.50%."""
+    import datetime as dt
+
+    import time_machine
+
+    with time_machine.travel(dt.datetime.fromisoformat(ENROLLED_SINCE), tick=False):
+        enroll(alice, uma)
+    return alice.merchant.shop

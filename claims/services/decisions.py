@@ -1,0 +1,310 @@
+"""The claim state machine's services (R32-R38, R41-R42).
+
+Each service locks the claim, runs guarded transitions (django-fsm-2; django-fsm-log writes
+actor, time, source, target and reason), saves, and schedules the merchant's e-mail after
+commit. System decisions have no user: their reason names the rule that fired (R39, R33, R38).
+"""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django_fsm import can_proceed
+
+from claims.models import (
+    BREACH_POINTS_PER_SUB_ORDER,
+    BUYER_SHIPPING_COMPENSATION,
+    CLOSED_CLAIM_STATES,
+    OPEN_CLAIM_STATES,
+    BreachCause,
+    BuyerCompensation,
+    Claim,
+    ClaimSettings,
+    ClaimState,
+    Payout,
+    Policy,
+    PolicyClaimStatus,
+    RefundKind,
+    RefusalGround,
+    ServiceBreach,
+)
+from enrollment.models import Enrollment
+
+ACTIONS = {
+    "approve_refund": "approve",
+    "approve_return": "approve",
+    "reject": "reject",
+    "cancel": "cancel",
+    "ship_return": "record a return tracking number for",
+    "close_timeout": "close",
+    "confirm_receipt": "confirm receipt of",
+    "refuse_receipt": "refuse receipt of",
+    "overrule_refusal": "overrule the refusal of",
+    "uphold_refusal": "uphold the refusal of",
+    "complete_refund": "complete the refund of",
+    "mark_paid": "pay",
+}
+REASON_REQUIRED = "Please give a reason."
+BAD_GROUND = (
+    "Receipt can only be refused for missing items, an empty parcel, a wrong item "
+    "or fake logistics."
+)
+
+
+def illegal(claim: Claim, name: str) -> ValidationError:
+    return ValidationError(
+        f"cannot {ACTIONS.get(name, name)} a claim that is {claim.state}"
+        + (f" ({claim.kind})" if name.startswith("approve") else ""),
+        code="illegal_transition",
+    )
+
+
+def run(claim: Claim, name: str, **kwargs) -> None:
+    """Run one guarded transition (R40): refuse clearly when the state does not allow it."""
+    method = getattr(claim, name)
+    if not can_proceed(method):
+        raise illegal(claim, name)
+    method(**kwargs)
+
+
+def locked(claim_id: int) -> Claim:
+    return (
+        Claim.objects.select_for_update(of=("self",))
+        .select_related("refund", "shop", "policy", "refund__line")
+        .get(pk=claim_id)
+    )
+
+
+def policy_refresh_claim_status(policy_id: int) -> None:
+    """R24: the policy shows its claims' outcome: in progress, paid, or closed."""
+    counts = Claim.objects.filter(policy_id=policy_id).aggregate(
+        open=Count("id", filter=Q(state__in=OPEN_CLAIM_STATES)),
+        paid=Count("id", filter=Q(state=ClaimState.PAID)),
+        closed=Count("id", filter=Q(state__in=CLOSED_CLAIM_STATES)),
+    )
+    if counts["open"]:
+        status = PolicyClaimStatus.IN_PROGRESS
+    elif counts["paid"]:
+        status = PolicyClaimStatus.PAID
+    elif counts["closed"]:
+        status = PolicyClaimStatus.CLOSED
+    else:
+        status = PolicyClaimStatus.NONE
+    Policy.objects.filter(pk=policy_id).exclude(claim_status=status).update(claim_status=status)
+
+
+def save_and_notify(claim: Claim, event: str | None = None) -> Claim:
+    claim.save()
+    policy_refresh_claim_status(claim.policy_id)
+    if event:
+        from claims.tasks import notify_merchants
+
+        claim_id = claim.pk
+        transaction.on_commit(lambda: notify_merchants.enqueue(claim_id=claim_id, event=event))
+    return claim
+
+
+def payout_account(shop_id: int) -> str:
+    """The shop's bound Alipay account: the one of its latest enrollment period (R14: after
+    an exit, claims on issued policies are still paid)."""
+    enrollment = (
+        Enrollment.objects.filter(shop_id=shop_id, effective_at__isnull=False)
+        .order_by("-effective_at")
+        .only("alipay_account")
+        .first()
+    )
+    return enrollment.alipay_account if enrollment else ""
+
+
+def complete_and_pay(claim: Claim, *, by, at: dt.datetime, description: str) -> None:
+    """R35-R37: the refund completes; the buyer of a return gets 10.00; the shop is paid."""
+    run(claim, "complete_refund", by=by, at=at, description=description)
+    if claim.kind == RefundKind.RETURN_AND_REFUND:
+        BuyerCompensation.objects.create(
+            claim=claim, buyer_id=claim.buyer_id, amount=BUYER_SHIPPING_COMPENSATION, paid_at=at
+        )
+    run(claim, "mark_paid", by=None, at=at, description="system: R35 automatic payout")
+    Payout.objects.create(
+        claim=claim,
+        shop_id=claim.shop_id,
+        amount=claim.payable,  # R36
+        alipay_account=payout_account(claim.shop_id),
+        paid_at=at,
+    )
+
+
+def record_breach(claim: Claim, *, cause: str, at: dt.datetime) -> ServiceBreach:
+    """R38: 10,000 points per sub-order (a claim is on one sub-order)."""
+    return ServiceBreach.objects.create(
+        claim=claim,
+        shop_id=claim.shop_id,
+        cause=cause,
+        points=BREACH_POINTS_PER_SUB_ORDER,
+        recorded_at=at,
+    )
+
+
+def _approve(claim: Claim, *, by, at: dt.datetime, description: str) -> str:
+    if claim.kind == RefundKind.REFUND_ONLY:
+        run(claim, "approve_refund", by=by, at=at, description=description)
+        # R35/R41: a refund-only approval completes the refund and pays in one request.
+        complete_and_pay(claim, by=None, at=at, description="system: R35 refund on approval")
+        return "approved_paid"
+    settings = ClaimSettings.current()
+    enrollment = (
+        Enrollment.objects.filter(shop_id=claim.shop_id, effective_at__isnull=False)
+        .order_by("-effective_at")
+        .first()
+    )
+    address = (
+        f"{enrollment.return_contact} {enrollment.return_phone} {enrollment.return_address}"
+        if enrollment
+        else ""
+    )
+    run(
+        claim,
+        "approve_return",
+        by=by,
+        at=at,
+        description=description,
+        return_due_at=at + dt.timedelta(days=settings.return_days),  # R33, R90
+        return_address=address,
+    )
+    return "approved_return"
+
+
+@transaction.atomic
+def claim_approve(*, claim_id: int, actor, note: str = "", at: dt.datetime | None = None) -> Claim:
+    """R32/R33: approved: refund-only is refunded and paid at once; a return awaits the parcel."""
+    claim = locked(claim_id)
+    at = at or timezone.now()
+    event = _approve(claim, by=actor, at=at, description=note)
+    return save_and_notify(claim, event)
+
+
+def claim_approve_by_system(claim: Claim, *, rule: str, at: dt.datetime) -> Claim:
+    """R39: fast track; the caller holds the claim (just created in its transaction)."""
+    claim.decided_by_system = True
+    claim.fast_tracked = True
+    claim.decision_rule = rule[:200]
+    event = _approve(claim, by=None, at=at, description=f"system: {rule}")
+    return save_and_notify(claim, event)
+
+
+@transaction.atomic
+def claim_reject(*, claim_id: int, actor, reason: str, at: dt.datetime | None = None) -> Claim:
+    """R32: rejected with a reason; the request goes back to the merchant's after-sales."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(REASON_REQUIRED, code="reason")
+    claim = locked(claim_id)
+    run(claim, "reject", by=actor, at=at or timezone.now(), description=reason)
+    return save_and_notify(claim, "rejected")
+
+
+@transaction.atomic
+def claim_cancel(*, claim_id: int, at: dt.datetime) -> Claim:
+    """R41: the buyer withdrew the request."""
+    claim = locked(claim_id)
+    run(claim, "cancel", by=None, at=at, description="buyer withdrew the request")
+    return save_and_notify(claim)
+
+
+@transaction.atomic
+def claim_ship_return(
+    *, claim_id: int, carrier: str, tracking_number: str, at: dt.datetime
+) -> Claim:
+    """R33/R34: the buyer's tracking number is in; the merchant must act within the deadline."""
+    claim = locked(claim_id)
+    if claim.kind != RefundKind.RETURN_AND_REFUND:
+        raise ValidationError(
+            "a refund-only claim has no return to ship", code="illegal_transition"
+        )
+    settings = ClaimSettings.current()
+    run(
+        claim,
+        "ship_return",
+        by=None,
+        at=at,
+        carrier=carrier,
+        tracking_number=tracking_number,
+        receipt_due_at=at + dt.timedelta(days=settings.receipt_days),  # R38, R90
+        description=f"{carrier} {tracking_number}",
+    )
+    return save_and_notify(claim, "return_shipped")
+
+
+@transaction.atomic
+def claim_confirm_receipt(*, claim_id: int, actor, at: dt.datetime | None = None) -> Claim:
+    """R34/R35: the merchant confirms the return arrived: refund completes, the shop is paid."""
+    claim = locked(claim_id)
+    at = at or timezone.now()
+    run(claim, "confirm_receipt", by=actor, at=at, description="")
+    complete_and_pay(claim, by=None, at=at, description="system: R35 refund on receipt")
+    return save_and_notify(claim, "paid")
+
+
+@transaction.atomic
+def claim_refuse_receipt(
+    *,
+    claim_id: int,
+    actor,
+    ground: str,
+    note: str,
+    evidence: list[tuple[str, bytes]] = (),
+    at: dt.datetime | None = None,
+    stored: list | None = None,
+) -> Claim:
+    """R34: refusal only on the four grounds, with evidence; the insurer then rules on it."""
+    from claims.services.evidence import evidence_check_count, evidence_store
+
+    if ground not in RefusalGround.values:
+        raise ValidationError({"ground": BAD_GROUND})
+    if not evidence:
+        raise ValidationError({"evidence": "Attach at least one photo as evidence."})
+    evidence_check_count(len(evidence))
+    claim = locked(claim_id)
+    run(
+        claim,
+        "refuse_receipt",
+        by=actor,
+        at=at or timezone.now(),
+        ground=ground,
+        description=(note or "").strip(),
+    )
+    for name, data in evidence:
+        evidence_store(
+            data=data, name=name, kind="refusal", shop_id=claim.shop_id, claim=claim, stored=stored
+        )
+    return save_and_notify(claim, "receipt_refused")
+
+
+@transaction.atomic
+def claim_overrule_refusal(*, claim_id: int, actor, note: str = "") -> Claim:
+    """R34/R38: the refusal had no valid ground: received, breach recorded, refund and payout."""
+    claim = locked(claim_id)
+    at = timezone.now()
+    run(claim, "overrule_refusal", by=actor, at=at, description=note)
+    record_breach(claim, cause=BreachCause.REFUSAL_OVERRULED, at=at)
+    complete_and_pay(claim, by=None, at=at, description="system: R35 refund after overruling")
+    return save_and_notify(claim, "breach")
+
+
+@transaction.atomic
+def claim_uphold_refusal(*, claim_id: int, actor, note: str = "") -> Claim:
+    """R34: the refusal stands: the claim closes with no payout."""
+    claim = locked(claim_id)
+    run(claim, "uphold_refusal", by=actor, at=timezone.now(), description=note)
+    return save_and_notify(claim, "closed_refused")
+
+
+@transaction.atomic
+def breach_settle(*, breach_id: int, actor) -> ServiceBreach:
+    """R38 / seed 4-3: the points were granted; the breach no longer counts as a violation."""
+    breach = ServiceBreach.objects.select_for_update().get(pk=breach_id)
+    if breach.settled_at is None:
+        breach.settled_at = timezone.now()
+        breach.save(update_fields=["settled_at"])
+    return breach

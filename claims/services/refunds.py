@@ -1,0 +1,242 @@
+"""Refund intake: every request is recorded; covered ones become claims (R30, R31, R39, R44)."""
+
+import datetime as dt
+import hashlib
+import json
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from claims.models import (
+    COVERAGE_HOURS,
+    COVERED_REASONS,
+    OPEN_CLAIM_STATES,
+    BuyerFeedback,
+    Claim,
+    ClaimSettings,
+    ClaimState,
+    FeedbackState,
+    NotCoveredReason,
+    Order,
+    Policy,
+    RefundKind,
+    RefundReason,
+    RefundRequest,
+)
+from claims.services import decisions
+from claims.services.evidence import evidence_check_count, evidence_store, verify_image
+from portal import audit
+
+KNOWN_REASONS = set(RefundReason.values)
+
+
+def content_hash(**fields) -> str:
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def coverage(*, order: Order, policy: Policy | None, reason: str, requested_at, buyer) -> str:
+    """R30: '' when covered, else the first reason it is not (R44 names)."""
+    if policy is None:
+        return NotCoveredReason.NO_POLICY
+    if order.received_at is None or requested_at < order.received_at:
+        return NotCoveredReason.BEFORE_RECEIPT
+    if requested_at > order.received_at + dt.timedelta(hours=COVERAGE_HOURS):  # R23 inclusive end
+        return NotCoveredReason.OUTSIDE_WINDOW
+    if reason not in COVERED_REASONS:  # seed FAQ 11: another reason is never covered
+        return NotCoveredReason.REASON_NOT_COVERED
+    if not buyer.eligible:  # R62
+        return NotCoveredReason.BUYER_INELIGIBLE
+    return ""
+
+
+def fast_track_rule(claim: Claim, settings: ClaimSettings) -> str | None:
+    """R39: the rule that lets the system approve, or None. Thresholds stay insurer-only."""
+    if not settings.fast_track_enabled:
+        return None
+    buyer = claim.buyer
+    if buyer.credit_tier < settings.fast_track_min_credit_tier:
+        return None
+    if claim.amount > settings.fast_track_max_amount:
+        return None
+    if BuyerFeedback.objects.filter(buyer=buyer, state=FeedbackState.UPHELD).exists():
+        return None
+    since = claim.submitted_at - dt.timedelta(days=90)
+    recent = Claim.objects.filter(buyer=buyer, submitted_at__gte=since).exclude(pk=claim.pk).count()
+    if recent > settings.fast_track_max_recent_claims:
+        return None
+    return (
+        f"R39 fast track: credit tier {buyer.credit_tier} >= "
+        f"{settings.fast_track_min_credit_tier}, "
+        f"amount {claim.amount} <= {settings.fast_track_max_amount}, {recent} claims in 90 days "
+        f"<= {settings.fast_track_max_recent_claims}, no upheld abnormal-buyer feedback"
+    )
+
+
+@transaction.atomic
+def refund_request(
+    *,
+    refund_id: str,
+    order_id: str,
+    line_id: str,
+    kind: str,
+    reason: str,
+    amount: Decimal,
+    description: str,
+    evidence: list[tuple[str, bytes]],
+    requested_at: dt.datetime,
+    stored: list | None = None,
+) -> RefundRequest:
+    """Record a buyer's refund request; a covered one becomes a claim for the insurer (R32)."""
+    if kind not in RefundKind.values:
+        raise ValidationError(f"unknown kind {kind!r}", code="bad_kind")
+    if reason not in KNOWN_REASONS:
+        raise ValidationError(f"unknown reason code {reason!r}", code="bad_reason")
+    evidence_check_count(len(evidence))
+    fingerprint = content_hash(
+        order_id=order_id,
+        line_id=line_id,
+        kind=kind,
+        reason=reason,
+        amount=str(amount),
+        description=description,
+        requested_at=requested_at.isoformat(),
+        evidence=[hashlib.sha256(data).hexdigest() for _name, data in evidence],
+    )
+    existing = RefundRequest.objects.filter(platform_refund_id=refund_id).first()
+    if existing is not None:
+        if existing.content_hash == fingerprint:
+            raise ValidationError(
+                f"refund {refund_id!r} is already recorded", code="duplicate_refund"
+            )
+        raise ValidationError(
+            f"refund {refund_id!r} was already recorded with different content",
+            code="refund_conflict",
+        )
+    order = Order.objects.select_related("buyer").filter(platform_order_id=order_id).first()
+    if order is None:
+        raise ValidationError(f"unknown order {order_id!r}", code="unknown_order")
+    line = order.lines.filter(platform_line_id=line_id).first()
+    if line is None:
+        raise ValidationError(
+            f"unknown line {line_id!r} in order {order_id!r}", code="unknown_line"
+        )
+    if amount <= 0 or amount > line.paid_amount:
+        raise ValidationError(
+            f"amount {amount} must be above 0 and at most the line's paid amount "
+            f"{line.paid_amount}",
+            code="bad_amount",
+        )
+    for name, data in evidence:  # verify all before writing anything
+        verify_image(data, name=name)
+    policy = Policy.objects.filter(order=order).first()
+    buyer = order.buyer
+    not_covered = coverage(
+        order=order, policy=policy, reason=reason, requested_at=requested_at, buyer=buyer
+    )
+    if (
+        not not_covered
+        and Claim.objects.filter(
+            Q(state__in=OPEN_CLAIM_STATES) | Q(state=ClaimState.PAID), refund__line=line
+        ).exists()
+    ):
+        raise ValidationError(
+            f"line {line_id!r} already has a claim in progress or paid", code="line_has_claim"
+        )
+    try:
+        with transaction.atomic():
+            refund = RefundRequest.objects.create(
+                platform_refund_id=refund_id,
+                order=order,
+                line=line,
+                shop_id=order.shop_id,
+                buyer=buyer,
+                kind=kind,
+                reason=reason,
+                amount=amount,
+                description=description,
+                requested_at=requested_at,
+                covered=not not_covered,
+                not_covered_reason=not_covered,
+                content_hash=fingerprint,
+            )
+    except IntegrityError:
+        raise ValidationError(
+            f"refund {refund_id!r} is already recorded", code="duplicate_refund"
+        ) from None
+    claim = None
+    if not not_covered:
+        claim = _open_claim(refund=refund, policy=policy, line=line, at=requested_at)
+    for name, data in evidence:
+        evidence_store(
+            data=data,
+            name=name,
+            kind="buyer",
+            shop_id=order.shop_id,
+            refund=refund,
+            claim=claim,
+            stored=stored,
+        )
+    if claim is not None:
+        settings = ClaimSettings.current()
+        rule = fast_track_rule(claim, settings)
+        if rule:
+            decisions.claim_approve_by_system(claim, rule=rule, at=requested_at)
+    return refund
+
+
+def _open_claim(*, refund: RefundRequest, policy: Policy, line, at: dt.datetime) -> Claim:
+    settings = ClaimSettings.current()
+    claim = Claim.objects.create(
+        refund=refund,
+        policy=policy,
+        shop_id=refund.shop_id,
+        buyer_id=refund.buyer_id,
+        kind=refund.kind,
+        amount=refund.amount,
+        payable_cap=line.payable_cap,  # R36
+        submitted_at=at,
+        review_due_at=at + dt.timedelta(hours=settings.review_hours),  # R32, R90
+    )
+    audit.log_created(
+        claim,
+        by=None,
+        state=ClaimState.SUBMITTED,
+        transition="submit",
+        description="system: R30 covered request routed to the insurer",
+    )
+    decisions.policy_refresh_claim_status(policy.pk)
+    return claim
+
+
+@transaction.atomic
+def refund_cancel(*, refund_id: str, at: dt.datetime) -> RefundRequest:
+    """The buyer withdrew: a claim in review or awaiting the return is cancelled (R41)."""
+    refund = RefundRequest.objects.select_for_update().filter(platform_refund_id=refund_id).first()
+    if refund is None:
+        raise ValidationError(f"unknown refund {refund_id!r}", code="unknown_refund")
+    if refund.cancelled_at is not None:
+        raise ValidationError(
+            f"refund {refund_id!r} is already cancelled", code="already_cancelled"
+        )
+    claim = Claim.objects.filter(refund=refund).first()
+    if claim is not None:
+        decisions.claim_cancel(claim_id=claim.pk, at=at)
+    refund.cancelled_at = at
+    refund.save(update_fields=["cancelled_at"])
+    return refund
+
+
+def refund_return_shipped(*, refund_id: str, carrier: str, tracking_number: str, at) -> Claim:
+    claim = Claim.objects.filter(refund__platform_refund_id=refund_id).first()
+    if claim is None:
+        if RefundRequest.objects.filter(platform_refund_id=refund_id).exists():
+            raise ValidationError(
+                f"refund {refund_id!r} is merchant-handled: no claim to ship a return for",
+                code="illegal_transition",
+            )
+        raise ValidationError(f"unknown refund {refund_id!r}", code="unknown_refund")
+    return decisions.claim_ship_return(
+        claim_id=claim.pk, carrier=carrier, tracking_number=tracking_number, at=at
+    )

@@ -1,0 +1,46 @@
+"""Background work of the claims app: merchant e-mails and the periodic deadline sweep."""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.tasks import task
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from claims.models import Claim
+
+EVENTS = {
+    "approved_paid",
+    "approved_return",
+    "rejected",
+    "return_shipped",
+    "paid",
+    "breach",
+    "receipt_refused",
+    "closed_refused",
+}
+
+
+@task
+def notify_merchants(*, claim_id: int, event: str) -> int:
+    """E-mail the shop's merchants what happened to a claim (sent after commit)."""
+    if event not in EVENTS:
+        raise ValueError(f"unknown claim event {event!r}")
+    claim = Claim.objects.select_related("refund", "shop", "policy").get(pk=claim_id)
+    recipients = [
+        email for email in claim.shop.merchants.values_list("user__email", flat=True) if email
+    ]
+    if not recipients:
+        return 0
+    context = {"claim": claim, "event": event, "base_url": settings.PORTAL_BASE_URL}
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = render_to_string("emails/claim_subject.txt", context).strip()
+        body = render_to_string("emails/claim_body.txt", context)
+    return send_mail(subject, body, None, recipients)
+
+
+@task
+def sweep_deadlines_task() -> dict:
+    """R91: the periodic sweep; the same service as `manage.py sweep_deadlines`."""
+    from claims.services.sweep import sweep_deadlines
+
+    return sweep_deadlines().as_dict()

@@ -1,0 +1,87 @@
+"""The platform event API (R80-R87): thin views over ingest and the read-back selectors."""
+
+import json
+import logging
+from decimal import Decimal
+
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from platform_api import auth, readback
+from platform_api.ingest import apply_events
+from platform_api.openapi import openapi_document
+
+logger = logging.getLogger(__name__)
+
+MAX_BATCH = 1000
+MAX_BODY_BYTES = 64 * 1024 * 1024
+
+
+def _error(status: int, message: str) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+@csrf_exempt
+@require_POST
+def events(request):
+    """R80-R83: one event or {"events": [...]} (at most 1,000); a result per event."""
+    length = request.headers.get("Content-Length")
+    if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
+        return _error(413, f"body over {MAX_BODY_BYTES} bytes")
+    body = request.read(MAX_BODY_BYTES + 1)
+    if len(body) > MAX_BODY_BYTES:
+        return _error(413, f"body over {MAX_BODY_BYTES} bytes")
+    problem = auth.verify(request, body)
+    if problem:
+        logger.warning("platform API: %s", problem)
+        return _error(401, "invalid or missing signature")  # R81: nothing is stored
+    try:
+        payload = json.loads(body, parse_float=Decimal)
+    except (UnicodeDecodeError, ValueError):
+        return _error(400, "malformed JSON")
+    if isinstance(payload, dict) and "events" in payload:
+        batch = payload["events"]
+        if not isinstance(batch, list):
+            return _error(400, '"events" must be a list')
+    elif isinstance(payload, dict):
+        batch = [payload]
+    else:
+        return _error(400, 'send one event object or {"events": [...]}')
+    if len(batch) > MAX_BATCH:
+        return _error(400, f"{len(batch)} events in one batch; at most {MAX_BATCH}")
+    results = apply_events(batch)
+    return JsonResponse({"results": [r.as_dict() for r in results]})
+
+
+def _signed_get(view):
+    def wrapped(request, *args, **kwargs):
+        if auth.verify(request, request.get_full_path().encode()):
+            return _error(401, "invalid or missing signature")
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+@require_GET
+@_signed_get
+def order_detail(request, order_id: str):
+    """R87: the order's insurance and policy."""
+    data = readback.order(order_id)
+    return JsonResponse(data) if data else _error(404, f"unknown order {order_id!r}")
+
+
+@require_GET
+@_signed_get
+def refund_detail(request, refund_id: str):
+    """R87: the refund's coverage and claim."""
+    data = readback.refund(refund_id)
+    return JsonResponse(data) if data else _error(404, f"unknown refund {refund_id!r}")
+
+
+@require_GET
+def openapi(request):
+    """R86: the OpenAPI description of this API."""
+    return JsonResponse(openapi_document(), json_dumps_params={"ensure_ascii": False})
