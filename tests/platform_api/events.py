@@ -31,13 +31,23 @@ def event(type_, data, *, event_id=None, occurred_at=None):
 
 def order_placed(order_id, shop_id, *, buyer="buyer-1", tier=3, at=T0, lines=None):
     lines = lines or [
-        {"line_id": f"{order_id}-1", "sku": "SKU-KETTLE", "title": "电热水壶", "quantity": 1,
-         "paid_amount": "199.00"}
+        {
+            "line_id": f"{order_id}-1",
+            "sku": "SKU-KETTLE",
+            "title": "电热水壶",
+            "quantity": 1,
+            "paid_amount": "199.00",
+        }
     ]
     return event(
         "order.placed",
-        {"order_id": order_id, "shop_id": shop_id, "buyer": {"id": buyer, "credit_tier": tier},
-         "placed_at": iso(at), "lines": lines},
+        {
+            "order_id": order_id,
+            "shop_id": shop_id,
+            "buyer": {"id": buyer, "credit_tier": tier},
+            "placed_at": iso(at),
+            "lines": lines,
+        },
     )
 
 
@@ -55,15 +65,29 @@ def png_bytes(color=(200, 30, 30), size=(16, 16), fmt="PNG") -> bytes:
     return buffer.getvalue()
 
 
-def refund_requested(refund_id, order_id, *, line_id=None, kind="refund_only",
-                     reason="quality_issue", amount="199.00", at=T0 + dt.timedelta(days=5),
-                     evidence=None, description="坏了"):
+def refund_requested(
+    refund_id,
+    order_id,
+    *,
+    line_id=None,
+    kind="refund_only",
+    reason="quality_issue",
+    amount="199.00",
+    at=T0 + dt.timedelta(days=5),
+    evidence=None,
+    description="坏了",
+):
     evidence = evidence if evidence is not None else [("photo.png", png_bytes())]
     return event(
         "refund.requested",
         {
-            "refund_id": refund_id, "order_id": order_id, "line_id": line_id or f"{order_id}-1",
-            "kind": kind, "reason": reason, "amount": amount, "description": description,
+            "refund_id": refund_id,
+            "order_id": order_id,
+            "line_id": line_id or f"{order_id}-1",
+            "kind": kind,
+            "reason": reason,
+            "amount": amount,
+            "description": description,
             "evidence": [
                 {"filename": name, "content_base64": base64.b64encode(data).decode()}
                 for name, data in evidence
@@ -76,8 +100,12 @@ def refund_requested(refund_id, order_id, *, line_id=None, kind="refund_only",
 def return_shipped(refund_id, *, at=T0 + dt.timedelta(days=6), tracking="SF1234567890"):
     return event(
         "refund.return_shipped",
-        {"refund_id": refund_id, "carrier": "顺丰", "tracking_number": tracking,
-         "shipped_at": iso(at)},
+        {
+            "refund_id": refund_id,
+            "carrier": "顺丰",
+            "tracking_number": tracking,
+            "shipped_at": iso(at),
+        },
     )
 
 
@@ -89,7 +117,9 @@ def post(client, payload, *, headers=None, raw: bytes | None = None):
     body = raw if raw is not None else json.dumps(payload).encode()
     headers = headers if headers is not None else signed_headers(body)
     return client.post(
-        reverse("platform_api:events"), data=body, content_type="application/json",
+        reverse("platform_api:events"),
+        data=body,
+        content_type="application/json",
         headers=headers,
     )
 

@@ -1,0 +1,31 @@
+import datetime as dt
+
+import pytest
+
+from tests.platform_api import events as ev
+
+RECEIVED = ev.T0 + dt.timedelta(days=2)
+
+
+@pytest.fixture
+def received_order(client, shop):
+    """O1: one line paid 199.00, shipped and received on 3 June 2026 (coverage to 3 July)."""
+    ev.send(
+        client,
+        ev.order_placed("O1", shop.platform_shop_id),
+        ev.order_shipped("O1"),
+        ev.order_received("O1", at=RECEIVED),
+    )
+    return "O1"
+
+
+@pytest.fixture
+def request_refund(client, received_order):
+    def make(refund_id="R1", **kwargs):
+        (result,) = ev.send(client, ev.refund_requested(refund_id, "O1", **kwargs))
+        assert result["status"] == "applied", result
+        from claims.models import RefundRequest
+
+        return RefundRequest.objects.get(platform_refund_id=refund_id)
+
+    return make
