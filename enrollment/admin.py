@@ -8,13 +8,14 @@ import datetime as dt
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm_log.admin import StateLogInline
 
 from enrollment import selectors, services
 from enrollment.models import (
     DECIDE_PERMISSION,
+    IN_FORCE_STATES,
     Enrollment,
     EnrollmentState,
     Industry,
@@ -24,22 +25,8 @@ from enrollment.models import (
     PremiumRate,
     Shop,
 )
-from portal.admin_transitions import AdminTransition, TransitionAdminMixin
+from portal.admin_transitions import AdminTransition, TimelineInline, TransitionAdminMixin
 from portal.money import percent
-
-
-class TimelineInline(StateLogInline):
-    """R40: every transition with actor, time, source, target and reason, oldest first."""
-
-    verbose_name = _("timeline entry")
-    verbose_name_plural = _("timeline")
-    extra = 0
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("by").order_by("timestamp", "id")
-
-    def has_view_permission(self, request, obj=None):
-        return True  # whoever may see the record may see its audit trail
 
 
 class MerchantInline(admin.TabularInline):
@@ -183,9 +170,16 @@ class InvitationAdmin(admin.ModelAdmin):
         obj.pk, obj.shop, obj.created_at = invitation.pk, invitation.shop, invitation.created_at
         obj._state.adding = False
 
+    def get_queryset(self, request):
+        used = Enrollment.objects.filter(
+            invitation=OuterRef("pk"), state__in=[*IN_FORCE_STATES, EnrollmentState.EXITED]
+        )
+        return super().get_queryset(request).annotate(used=Exists(used))
+
     @admin.display(boolean=True, description=_("live"))
     def is_live(self, obj):
-        return obj.revoked_at is None and obj.expires_at > timezone.now()
+        """As selectors.invitation_live: not revoked, not expired, not turned into a service."""
+        return obj.revoked_at is None and obj.expires_at > timezone.now() and not obj.used
 
     @admin.action(description=_("Revoke the selected invitations"), permissions=["change"])
     def revoke(self, request, queryset):

@@ -1,4 +1,4 @@
-"""Admin buttons for FSM transitions that run through the services (R40).
+"""Admin buttons for state changes that run through the services (R40), and the audit timeline.
 
 django-fsm-2's FSMAdminMixin calls the transition method on the model directly; here each
 button calls the audited service instead (lock, transition, save, audit row, on_commit), on
@@ -15,7 +15,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
+from django_fsm_log.admin import StateLogInline
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,13 @@ class AdminTransition:
     form: type[forms.Form] | None = None
     danger: bool = False
     help_text: str = ""
+    # When the button shows; default: the FSM transition `name` can run from the state.
+    available: Callable | None = None
+
+    def is_available(self, obj) -> bool:
+        if self.available is not None:
+            return bool(self.available(obj))
+        return can_proceed(getattr(obj, self.name))
 
 
 class TransitionAdminMixin:
@@ -39,7 +48,7 @@ class TransitionAdminMixin:
         return [
             t
             for t in self.transitions
-            if request.user.has_perm(t.permission) and can_proceed(getattr(obj, t.name))
+            if request.user.has_perm(t.permission) and t.is_available(obj)
         ]
 
     def get_urls(self):
@@ -96,3 +105,17 @@ class TransitionAdminMixin:
             "title": f"{transition.label}: {obj}",
         }
         return TemplateResponse(request, "admin/transition_form.html", context)
+
+
+class TimelineInline(StateLogInline):
+    """R40: every transition with actor, time, source, target and reason, oldest first."""
+
+    verbose_name = _("timeline entry")
+    verbose_name_plural = _("timeline")
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("by").order_by("timestamp", "id")
+
+    def has_view_permission(self, request, obj=None):
+        return True  # whoever may see the record may see its audit trail

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from portal import views
@@ -20,9 +20,17 @@ urlpatterns = [
         ),
         name="login",
     ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            post_reset_login=True, success_url=reverse_lazy("enrollment:overview")
+        ),
+        name="password_reset_confirm",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("enrollment/", include("enrollment.urls")),
     path("api/v1/", include("platform_api.urls")),
+    path("claims/", include("claims.urls")),
     path("admin/", admin.site.urls),
 ]

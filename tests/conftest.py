@@ -1,6 +1,8 @@
 """Personas, created once per test: alice runs an invited shop, bob another shop;
 uma underwrites, rita reviews claims, fiona does finance."""
 
+from importlib import import_module
+
 import pytest
 from django.contrib.auth.models import Group
 
@@ -87,3 +89,42 @@ def shop(alice, uma):
     with time_machine.travel(dt.datetime.fromisoformat(ENROLLED_SINCE), tick=False):
         enroll(alice, uma)
     return alice.merchant.shop
+
+
+# Data migrations whose rows the tests need: (app, migration, function), run in this order.
+SEEDING_MIGRATIONS = [
+    ("enrollment", "0002_industry_pricing", "seed"),  # R51 pricing of home appliances
+    ("claims", "0002_claim_settings", "seed"),  # R39/R90 claim settings
+    ("portal", "0001_staff_groups", "create_groups"),  # R101 staff groups and permissions
+    ("portal", "0002_claims_groups", "grant_claims"),  # R101 the claims area's permissions
+]
+
+
+@pytest.fixture
+def migration_data(transactional_db):
+    """Put back what `migrate` left in the test database before the first test.
+
+    Every transactional test (live_server's included) empties the database when it ends.
+    A plain one then re-creates content types and permissions (post_migrate); one with
+    `serialized_rollback`  does not, and leaves
+    ContentType's cache holding ids that no longer exist (the admin's LogEntry insert then
+    fails with a foreign-key error). So: run the post_migrate handlers (content types and
+    permissions, idempotent; they also clear that cache), then the seeding data migrations.
+
+    Each data migration function gets the historical app registry of its own migration, as
+    in `migrate` (portal.groups.grant toggles `models_module` on the app config it is given,
+    which must not be the live registry's). They are idempotent (get_or_create).
+    """
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.management.sql import emit_post_migrate_signal
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    emit_post_migrate_signal(verbosity=0, interactive=False, db=connection.alias)
+    loader = MigrationLoader(connection, ignore_no_migrations=True)
+    for app_label, name, function in SEEDING_MIGRATIONS:
+        state_apps = loader.project_state((app_label, name)).apps
+        module = import_module(f"{app_label}.migrations.{name}")
+        with connection.schema_editor(atomic=True) as schema_editor:
+            getattr(module, function)(state_apps, schema_editor)
+    ContentType.objects.clear_cache()

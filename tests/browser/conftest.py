@@ -3,20 +3,20 @@
 - The browser is Debian's Chromium at /usr/bin/chromium (no Playwright browser download works
   here, see STACK.md "Browsers in tests"); without it the tests are skipped, visibly.
 - Every test in this folder is marked `browser` (deselect with `-m "not browser"`).
+- live_server needs a transactional database, which pytest-django empties (flush) after each
+  such test; the `migration_data` fixture puts back what `migrate` had left there (content
+  types, permissions, staff groups, industry pricing).
 - On a failure, a full-page screenshot of every page the test opened is saved under
   `test-results/<test>/` and the paths are listed in the failure report.
 """
 
+import hashlib
 import os
 import re
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
-
-# Playwright's sync API keeps an asyncio loop running in this thread for the whole session,
-# so Django would refuse ORM calls from the test ("SynchronousOnlyOperation") without this.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -37,11 +37,21 @@ _CONTEXTS = pytest.StashKey[list[BrowserContext]]()
 expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
 
+@pytest.hookimpl(trylast=True)  # after pytest-django's reordering of the items
 def pytest_collection_modifyitems(config, items):
+    """Mark this folder's tests `browser` (skipped without Chromium) and run them last.
+
+    Last, because once Playwright has started, DJANGO_ALLOW_ASYNC_UNSAFE is set in this
+    process (see the `playwright` fixture): no other test should run with it, e.g. the
+    `manage.py check --deploy` subprocess of tests/portal/test_settings.py inherits it and
+    fails with async.E001.
+    """
     chromium_missing = not os.access(CHROMIUM, os.X_OK)
+    browser_items = []
     for item in items:
         if not Path(str(item.path)).resolve().is_relative_to(HERE):
             continue
+        browser_items.append(item)
         item.add_marker(pytest.mark.browser)
         if chromium_missing:
             item.add_marker(
@@ -51,12 +61,29 @@ def pytest_collection_modifyitems(config, items):
                     "(or: apt-get install chromium)."
                 )
             )
+    if browser_items:
+        in_folder = set(map(id, browser_items))
+        items[:] = [item for item in items if id(item) not in in_folder] + browser_items
+
+
+@pytest.fixture(scope="session")
+def playwright(playwright):
+    """pytest-playwright's Playwright, plus DJANGO_ALLOW_ASYNC_UNSAFE for the rest of the run.
+
+    The sync API leaves its asyncio loop marked as running in this thread until the session
+    ends, so Django would refuse ORM calls from the tests, the live server's shared SQLite
+    connection and the test database teardown ("SynchronousOnlyOperation") without it.
+    Set here rather than at import, so the tests that run before the browser tests do not
+    inherit it; never unset, since the loop stays marked until the very end.
+    """
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    return playwright
 
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """pytest-playwright's launch options, pointed at Debian's Chromium."""
-    if not os.access(CHROMIUM, os.X_OK):  # e.g. a test run with -p no:... bypassing the skip
+    if not os.access(CHROMIUM, os.X_OK):  # belt and braces: the collection hook skips first
         pytest.skip(f"Chromium is missing ({CHROMIUM}); bin/test installs it when run as root.")
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
@@ -72,6 +99,12 @@ def base_url(live_server):
 def browser_context_args(browser_context_args):
     """A merchant's browser in China: Accept-Language zh-CN (Django picks zh-hans)."""
     return {**browser_context_args, "locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
+
+
+@pytest.fixture
+def uma(migration_data, uma):
+    """tests/conftest.py's underwriter, once the staff groups exist again."""
+    return uma
 
 
 @pytest.fixture
@@ -98,7 +131,7 @@ def pytest_runtest_makereport(item, call):
     report = yield
     contexts = item.stash.get(_CONTEXTS, None)
     if report.when == "call" and report.failed and contexts:
-        folder = item.config.rootpath / "test-results" / _slug(item.nodeid)
+        folder = item.config.rootpath / "test-results" / _folder_name(item)
         lines = []
         for c, context in enumerate(contexts, start=1):
             for p, page in enumerate(context.pages, start=1):
@@ -114,5 +147,9 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-def _slug(nodeid: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", nodeid).strip("-")[-150:]
+def _folder_name(item) -> str:
+    """test-results/<module>-<test>[<params>], kept within file-name limits."""
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", f"{item.path.stem}-{item.name}").strip("-")
+    if len(name) > 200:
+        name = f"{name[:191]}-{hashlib.sha256(name.encode()).hexdigest()[:8]}"
+    return name

@@ -39,8 +39,9 @@ def test_R10_an_expired_invitation_is_not_live():
     merchant = MerchantFactory()
     InvitationFactory(shop=merchant.shop, expires_at=timezone.now() - dt.timedelta(seconds=1))
 
-    with pytest.raises(ValidationError, match="invitation"):
+    with pytest.raises(ValidationError) as error:
         apply(merchant.user)
+    assert error.value.code == "invitation"
     assert not Enrollment.objects.exists()
 
 

@@ -16,7 +16,8 @@ from tests.factories import MerchantFactory
 
 pytestmark = [
     pytest.mark.postgres_only,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("migration_data"),
     pytest.mark.skipif(
         connection.vendor != "postgresql",
         reason="race tests need PostgreSQL row locks; run with DATABASE_URL=postgres://...",

@@ -178,3 +178,14 @@ def test_a_wrong_password_gets_a_clear_message(client):
     response = client.post(reverse("login"), {"username": "nobody", "password": "x"})
     assert response.status_code == 200
     assert response.context["form"].non_field_errors()
+
+
+def test_a_merchant_may_type_the_login_e_mail_in_any_case(client):
+    from tests.factories import MerchantFactory
+
+    MerchantFactory(user=UserFactory(username="dora@shop-d.cn"))
+    response = client.post(
+        reverse("login"),
+        {"username": "  Dora@Shop-D.CN", "password": "correct horse battery staple"},
+    )
+    assert response.status_code == 302

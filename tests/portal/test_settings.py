@@ -16,7 +16,14 @@ def manage(*args, **env):
     environment = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DEBUG", "SECRET_KEY", "PLATFORM_WEBHOOK_SECRET", "DJANGO_SETTINGS_MODULE"}
+        if key
+        not in {
+            "DEBUG",
+            "SECRET_KEY",
+            "PLATFORM_WEBHOOK_SECRET",
+            "DJANGO_SETTINGS_MODULE",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
     }
     environment.update(env, DJANGO_SETTINGS_MODULE="portal.settings")
     return subprocess.run(
