@@ -283,7 +283,9 @@ class ClaimAdmin(TransitionAdminMixin, admin.ModelAdmin):
     def decided_by_display(self, obj):
         if obj.decided_at is None:
             return "—"
-        return f"{_('System')}: {obj.decision_rule}" if obj.decided_by_system else _("Reviewer")
+        if obj.decided_by_system:
+            return _("System: %(rule)s") % {"rule": obj.decision_rule}
+        return _("Reviewer")
 
     @admin.display(description=_("order"))
     def order_display(self, obj):
@@ -317,9 +319,12 @@ class ClaimAdmin(TransitionAdminMixin, admin.ModelAdmin):
         comp = BuyerCompensation.objects.filter(claim=obj).first()
         parts = []
         if payout:
-            parts.append(f"{_('shop')}: {payout.amount} → {payout.alipay_account}")
+            parts.append(
+                _("shop: %(amount)s → %(account)s")
+                % {"amount": payout.amount, "account": payout.alipay_account}
+            )
         if comp:
-            parts.append(f"{_('buyer shipping')}: {comp.amount}")
+            parts.append(_("buyer shipping: %(amount)s") % {"amount": comp.amount})
         return "; ".join(parts) or "—"
 
     @admin.display(description=_("description"))
@@ -460,11 +465,15 @@ class BuyerAdmin(TransitionAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("history (R61)"))
     def history(self, obj):
         h = selectors.buyer_history(obj)
-        return (
-            f"{_('claims in 30 days')}: {h.claims_30_days} · {_('claims in 90 days')}: "
-            f"{h.claims_90_days} · {_('feedback received')}: {h.feedback_received} "
-            f"({_('upheld')}: {h.feedback_upheld})"
-        )
+        return _(
+            "claims in 30 days: %(d30)s · claims in 90 days: %(d90)s · feedback received: "
+            "%(feedback)s (upheld: %(upheld)s)"
+        ) % {
+            "d30": h.claims_30_days,
+            "d90": h.claims_90_days,
+            "feedback": h.feedback_received,
+            "upheld": h.feedback_upheld,
+        }
 
     @admin.display(description=_("latest claims"))
     def recent_claims(self, obj):

@@ -47,9 +47,14 @@ class Merchant(models.Model):
     """A merchant user belongs to exactly one shop (R100)."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="merchant"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="merchant",
+        verbose_name=_("user"),
     )
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="merchants")
+    shop = models.ForeignKey(
+        Shop, on_delete=models.CASCADE, related_name="merchants", verbose_name=_("shop")
+    )
 
     class Meta:
         verbose_name = _("merchant user")
@@ -62,7 +67,9 @@ class Merchant(models.Model):
 class Invitation(models.Model):
     """R10: admission is by invitation only (行业定向邀请)."""
 
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="invitations")
+    shop = models.ForeignKey(
+        Shop, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("shop")
+    )
     contact_email = models.EmailField(_("contact e-mail"))
     expires_at = models.DateTimeField(_("expires at"))
     invited_by = models.ForeignKey(
@@ -106,7 +113,9 @@ DECIDE_PERMISSION = "enrollment.decide_enrollment"
 class Enrollment(FSMModelMixin, models.Model):
     """One application and, once approved, one enrollment period [effective_at, exited_at) (R16)."""
 
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="enrollments")
+    shop = models.ForeignKey(
+        Shop, on_delete=models.CASCADE, related_name="enrollments", verbose_name=_("shop")
+    )
     invitation = models.ForeignKey(
         Invitation,
         on_delete=models.PROTECT,
@@ -130,11 +139,20 @@ class Enrollment(FSMModelMixin, models.Model):
     terms_accepted_at = models.DateTimeField(_("terms accepted at"))
 
     applied_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("applied by"),
     )
     applied_at = models.DateTimeField(_("applied at"), default=timezone.now)
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
     )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     rejection_reason = models.TextField(_("rejection reason"), blank=True)
@@ -272,7 +290,9 @@ class RateSource(models.TextChoices):
 class PremiumRate(models.Model):
     """R50: one entry of a shop's rate history; the rate in force at T is the latest <= T."""
 
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="rates")
+    shop = models.ForeignKey(
+        Shop, on_delete=models.CASCADE, related_name="rates", verbose_name=_("shop")
+    )
     rate = models.DecimalField(
         _("premium rate"),
         max_digits=6,

@@ -5,6 +5,7 @@ import logging
 from decimal import Decimal
 
 from django.http import JsonResponse
+from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -50,7 +51,8 @@ def events(request):
         return _error(400, 'send one event object or {"events": [...]}')
     if len(batch) > MAX_BATCH:
         return _error(400, f"{len(batch)} events in one batch; at most {MAX_BATCH}")
-    results = apply_events(batch)
+    with translation.override("en"):  # the marketplace reads English errors
+        results = apply_events(batch)
     return JsonResponse({"results": [r.as_dict() for r in results]})
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django import forms
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -93,7 +93,8 @@ class TransitionAdminMixin:
                     self.message_user(request, " ".join(error.messages), messages.ERROR)
                     return HttpResponseRedirect(change_url)
             else:
-                self.message_user(request, f"{transition.label}: {obj}", messages.SUCCESS)
+                done = _("%(action)s: %(object)s") % {"action": transition.label, "object": obj}
+                self.message_user(request, done, messages.SUCCESS)
                 return HttpResponseRedirect(change_url)
         context = {
             **self.admin_site.each_context(request),
@@ -102,7 +103,7 @@ class TransitionAdminMixin:
             "transition": transition,
             "form": form,
             "change_url": change_url,
-            "title": f"{transition.label}: {obj}",
+            "title": _("%(action)s: %(object)s") % {"action": transition.label, "object": obj},
         }
         return TemplateResponse(request, "admin/transition_form.html", context)
 
@@ -113,9 +114,41 @@ class TimelineInline(StateLogInline):
     verbose_name = _("timeline entry")
     verbose_name_plural = _("timeline")
     extra = 0
+    fields = ("when", "from_state", "to_state", "actor", "reason")
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("by").order_by("timestamp", "id")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("by", "by__merchant", "content_type")
+            .order_by("timestamp", "id")
+        )
+
+    @admin.display(description=_("time"))
+    def when(self, entry):
+        return entry.timestamp
+
+    @admin.display(description=_("from"))
+    def from_state(self, entry):
+        return entry.get_source_state_display() if entry.source_state else "—"
+
+    @admin.display(description=_("to"))
+    def to_state(self, entry):
+        return entry.get_state_display()
+
+    @admin.display(description=_("by"))
+    def actor(self, entry):
+        from portal.templatetags.portal import actor_role
+
+        role = actor_role(entry.by)
+        return f"{role} ({entry.by.get_username()})" if entry.by else role
+
+    @admin.display(description=_("reason"))
+    def reason(self, entry):
+        return entry.description or "—"
 
     def has_view_permission(self, request, obj=None):
         return True  # whoever may see the record may see its audit trail

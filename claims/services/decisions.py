@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
 from claims.models import (
@@ -33,32 +34,35 @@ from claims.models import (
 from enrollment.models import Enrollment
 
 ACTIONS = {
-    "approve_refund": "approve",
-    "approve_return": "approve",
-    "reject": "reject",
-    "cancel": "cancel",
-    "ship_return": "record a return tracking number for",
-    "close_timeout": "close",
-    "confirm_receipt": "confirm receipt of",
-    "refuse_receipt": "refuse receipt of",
-    "overrule_refusal": "overrule the refusal of",
-    "uphold_refusal": "uphold the refusal of",
-    "complete_refund": "complete the refund of",
-    "mark_paid": "pay",
+    "approve_refund": _("approve"),
+    "approve_return": _("approve"),
+    "reject": _("reject"),
+    "cancel": _("cancel"),
+    "ship_return": _("record a return tracking number for"),
+    "close_timeout": _("close"),
+    "confirm_receipt": _("confirm receipt of"),
+    "refuse_receipt": _("refuse receipt of"),
+    "overrule_refusal": _("overrule the refusal of"),
+    "uphold_refusal": _("uphold the refusal of"),
+    "complete_refund": _("complete the refund of"),
+    "mark_paid": _("pay"),
 }
-REASON_REQUIRED = "Please give a reason."
-BAD_GROUND = (
+REASON_REQUIRED = _("Please give a reason.")
+BAD_GROUND = _(
     "Receipt can only be refused for missing items, an empty parcel, a wrong item "
     "or fake logistics."
 )
+EVIDENCE_REQUIRED = _("Attach at least one photo as evidence.")
+ILLEGAL = _("cannot %(action)s a claim that is %(state)s (%(code)s)")
 
 
 def illegal(claim: Claim, name: str) -> ValidationError:
-    return ValidationError(
-        f"cannot {ACTIONS.get(name, name)} a claim that is {claim.state}"
-        + (f" ({claim.kind})" if name.startswith("approve") else ""),
-        code="illegal_transition",
-    )
+    message = ILLEGAL % {
+        "action": ACTIONS.get(name, name),
+        "state": claim.get_state_display(),
+        "code": claim.state,  # the R41 name, as the API reports it
+    }
+    return ValidationError(message, code="illegal_transition")
 
 
 def run(claim: Claim, name: str, **kwargs) -> None:
@@ -263,7 +267,7 @@ def claim_refuse_receipt(
     if ground not in RefusalGround.values:
         raise ValidationError({"ground": BAD_GROUND})
     if not evidence:
-        raise ValidationError({"evidence": "Attach at least one photo as evidence."})
+        raise ValidationError({"evidence": EVIDENCE_REQUIRED})
     evidence_check_count(len(evidence))
     claim = locked(claim_id)
     run(
