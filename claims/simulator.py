@@ -74,6 +74,16 @@ RETURNED_STATES = {
 }
 
 
+EVENT_TYPES = [
+    "order.placed",
+    "order.shipped",
+    "order.received",
+    "refund.requested",
+    "refund.return_shipped",
+    "refund.cancelled",
+]
+
+
 class SimulationError(RuntimeError):
     """The portal answered something the simulator cannot go on with."""
 
@@ -596,7 +606,7 @@ def _counts(counter: Counter) -> str:
 
 def report_lines(report: Report) -> list[str]:
     tally, held = report.tally, report.holdings
-    types = sorted({t for t, _s in tally.statuses})
+    types = [t for t in EVENT_TYPES if any(t == seen for seen, _s in tally.statuses)]
     out = [
         f"Simulation {report.seed_prefix} over {report.transport}: "
         f"{tally.count()} events in {tally.requests} requests",

@@ -13,6 +13,14 @@ def money(value) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def money_sum(value) -> Decimal:
+    """An aggregate Sum() as exact CNY. SQLite sums decimals as floats; a sum of fen-exact
+    amounts is within far less than half a fen of the truth, so quantizing restores it."""
+    if value is None:
+        return Decimal("0.00")
+    return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
 def rate(value) -> Decimal:
     """A premium rate as a fraction (0.0150 = 1.50%), half-up to 4 places."""
     if isinstance(value, float):

@@ -31,7 +31,7 @@ def test_R12_approval_makes_the_service_effective_at_once_with_a_first_rate(alic
     rate = selectors.rate_in_force(shop_id=alice.merchant.shop.pk, at=APPROVED_AT)
     assert rate.source == RateSource.MODEL
     assert str(rate.rate) == "0.0150"  # industry base rate: no history yet (R51)
-    assert "no policy or claim data recorded yet" in rate.reason
+    assert "no policies in the last 180 days: industry base rate" in rate.reason
 
 
 def test_R11_rejection_needs_a_reason_and_records_it(alice, uma):

@@ -113,3 +113,35 @@ def test_R51_repricing_follows_a_change_of_the_industry_base_rate(shop):
 def test_R51_shops_without_a_running_service_are_not_priced(alice, bob):
     assert services.shops_reprice() == []
     assert not PremiumRate.objects.exists()
+
+
+def test_R51_the_model_prices_a_shop_from_its_own_policies_and_claims(client, shop, rita):
+    """120 policies of 199.00 at 1.50% (2.99 each) and one claim paid 199.00 within 180 days."""
+    from claims.models import Claim
+    from claims.services import decisions
+    from tests.platform_api import events as ev
+
+    events = []
+    for n in range(120):
+        events += [
+            ev.order_placed(f"O{n}", shop.platform_shop_id),
+            ev.order_shipped(f"O{n}"),
+            ev.order_received(f"O{n}"),
+        ]
+    events.append(ev.refund_requested("R1", "O1"))
+    ev.send(client, *events)
+    decisions.claim_approve(claim_id=Claim.objects.get().pk, actor=rita)
+    at = ev.T0 + dt.timedelta(days=30)
+
+    experience = selectors.shop_experience(
+        shop=shop, window_start=at - dt.timedelta(days=180), window_end=at + dt.timedelta(days=400)
+    )
+
+    assert (experience.policies, experience.claims) == (120, 1)
+    assert experience.premiums == D("358.80")  # 120 x 2.99
+    assert experience.payouts == D("199.00")
+    # LR = 199/358.80 = 0.5546; F = 1/120; E = 0.7*0.9243 + 0.3*0.2778 = 0.7303;
+    # credibility 120/1000 = 0.12 -> M = 1 + 0.12*(0.7303-1) = 0.9676 -> 1.50% x M = 1.45%
+    from enrollment.pricing import price
+
+    assert price(experience, selectors.pricing_bounds(industry=shop.industry)).rate == D("0.0145")

@@ -23,3 +23,11 @@ def test_R1_money_refuses_floats():
 def test_rates_have_four_places_and_print_as_percent():
     assert rate(D("0.00825")) == D("0.0083")
     assert percent(D("0.0150")) == "1.50%"
+
+
+def test_R1_sums_from_the_database_come_back_exact_to_the_fen():
+    from portal.money import money_sum
+
+    assert money_sum(358.800000000001) == D("358.80")
+    assert money_sum(D("0.30")) == D("0.30")
+    assert money_sum(None) == D("0.00")
