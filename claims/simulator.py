@@ -369,7 +369,7 @@ class Transport:
         headers = signed_headers(body, secret=self.secret)  # R81
         status, payload = self._send("POST", EVENTS_PATH, body, headers)
         if status != 200:
-            raise SimulationError(f"POST {EVENTS_PATH} answered {status}: {payload}")
+            raise SimulationError(f"POST {EVENTS_PATH} answered {status}: {payload}{_hint(status)}")
         return payload["results"]
 
     def get(self, path: str) -> dict | None:
@@ -380,11 +380,19 @@ class Transport:
         if status == 404:
             return None
         if status != 200:
-            raise SimulationError(f"GET {path} answered {status}: {payload}")
+            raise SimulationError(f"GET {path} answered {status}: {payload}{_hint(status)}")
         return payload
 
     def _send(self, method, path, body, headers) -> tuple[int, dict | str]:
         raise NotImplementedError
+
+
+def _hint(status: int) -> str:
+    if status == 401:
+        return " (does the signing secret match the portal's PLATFORM_WEBHOOK_SECRET?)"
+    if status in (301, 302, 400):
+        return " (is the host in ALLOWED_HOSTS? over https if SECURE_SSL_REDIRECT is on?)"
+    return ""
 
 
 def _decode(raw: bytes):
@@ -412,7 +420,10 @@ class HttpTransport(Transport):
         except urllib.error.HTTPError as error:
             return error.code, _decode(error.read())
         except urllib.error.URLError as error:
-            raise SimulationError(f"cannot reach {self.base_url}: {error.reason}") from None
+            raise SimulationError(
+                f"cannot reach {self.base_url}: {error.reason} (start the portal, e.g. bin/demo, "
+                "or use --in-process)"
+            ) from None
 
 
 class InProcessTransport(Transport):

@@ -113,6 +113,7 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = ["portal.auth.EmailCaseInsensitiveBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
+FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024  # evidence photos up to 5 MB stay in memory
 LOGOUT_REDIRECT_URL = "login"
 
 # R3: Simplified Chinese first, English too.

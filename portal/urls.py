@@ -31,6 +31,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("enrollment/", include("enrollment.urls")),
     path("api/v1/", include("platform_api.urls")),
-    path("claims/", include("claims.urls")),
+    path("", include("claims.urls")),
     path("admin/", admin.site.urls),
 ]

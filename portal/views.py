@@ -10,7 +10,7 @@ def home(request):
     if not request.user.is_authenticated:
         return redirect("login")
     if merchant_shop(request.user) is not None:
-        return redirect("enrollment:overview")
+        return redirect("claims:dashboard")
     if request.user.is_staff:
         return redirect("admin:index")
     return redirect("enrollment:overview")  # shows the "not a merchant account" page

@@ -20,3 +20,9 @@ def actor_role(user):
     if hasattr(user, "merchant"):
         return _("Merchant")
     return _("Insurer")
+
+
+@register.filter
+def get(mapping, key):
+    """{{ counts|get:key }}: a dict lookup in templates."""
+    return mapping.get(key) if hasattr(mapping, "get") else None

@@ -161,7 +161,7 @@ def test_the_overview_runs_a_fixed_number_of_queries(
         client.get(OVERVIEW)
 
 
-def test_login_sends_a_merchant_to_the_enrollment_page(client):
+def test_login_sends_a_merchant_to_the_dashboard(client):
     user = UserFactory(username="carol@shop-c.cn")
     from tests.factories import MerchantFactory
 
@@ -171,7 +171,7 @@ def test_login_sends_a_merchant_to_the_enrollment_page(client):
         {"username": "carol@shop-c.cn", "password": "correct horse battery staple"},
         follow=True,
     )
-    assert response.redirect_chain[-1][0] == OVERVIEW
+    assert response.redirect_chain[-1][0] == reverse("claims:dashboard")
 
 
 def test_a_wrong_password_gets_a_clear_message(client):

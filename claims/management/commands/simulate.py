@@ -71,7 +71,7 @@ class Command(BaseCommand):
                 source="db" if options["in_process"] else "api",
             )
         except simulator.SimulationError as error:
-            raise CommandError(f"{error} (is the portal running? or use --in-process)") from None
+            raise CommandError(str(error)) from None
         for line in report.lines():
             self.stdout.write(line)
 

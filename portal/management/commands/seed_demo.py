@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import Min
 from django.test.utils import override_settings
 from django.utils import timezone
 
@@ -20,7 +21,7 @@ from claims.models import Claim, ClaimState, FeedbackCategory, Order, Policy, Po
 from claims.services import decisions, feedback, refunds
 from claims.services.sweep import sweep_deadlines
 from enrollment import selectors, services
-from enrollment.models import EnrollmentState, Shop
+from enrollment.models import Enrollment, EnrollmentState, Shop
 from portal.groups import CLAIM_REVIEWER, FINANCE, UNDERWRITER
 
 DEMO_PASSWORD = "warranty-demo-2026"
@@ -157,6 +158,17 @@ class Command(BaseCommand):
         now = timezone.now()
         for platform_id, orders, days, seed in SIMULATIONS:
             if Order.objects.filter(shop__platform_shop_id=platform_id).exists():
+                continue
+            joined = Enrollment.objects.filter(
+                shop__platform_shop_id=platform_id, effective_at__isnull=False
+            ).aggregate(first=Min("effective_at"))["first"]
+            if joined is None or joined > now - dt.timedelta(days=days):
+                self.stderr.write(
+                    f"demo: {platform_id} joined the program less than {days} days ago (a "
+                    "database seeded by an older seed_demo): its simulated orders would not be "
+                    "insured (R20), so none are made. For the full demo, delete db.sqlite3 and "
+                    "media/ and run bin/demo again."
+                )
                 continue
             market = simulator.Marketplace(
                 shops={platform_id: 1.0},

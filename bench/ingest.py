@@ -1,0 +1,505 @@
+"""Events per second through the signed HTTP batch API (R80-R83) on PostgreSQL.
+
+Recreates a bench database, migrates it, enrolls one shop, starts the portal with gunicorn
+(production mode), and posts batches of 1,000 events (orders placed, shipped, received and
+refund requests with one small photo) from concurrent client threads. Prints events/s per
+run and the median, then SQL queries per event by type (measured in-process) and, with
+--profile, where apply_events spends its time. gunicorn is stopped however the run ends.
+
+    .venv/bin/python bench/ingest.py [--runs 5] [--batches 8] [--profile]
+
+See bench/README.md.
+"""
+
+import argparse
+import cProfile
+import datetime as dt
+import io
+import json
+import os
+import pstats
+import queue
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SHOP_ID = "TM-BENCH-1"
+ORDERS_PER_BATCH = 250  # x 4 events = 1,000 events per batch (R80's maximum)
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--batches", type=int, default=8, help="batches of 1,000 events per run")
+    parser.add_argument("--threads", type=int, default=2, help="concurrent client threads")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument(
+        "--database-url", default="postgres://postgres@127.0.0.1:5432/warranty_bench"
+    )
+    parser.add_argument("--profile", action="store_true", help="cProfile apply_events in-process")
+    return parser.parse_args()
+
+
+# --- environment, database, portal ---
+
+
+def bench_env(database_url: str, media_root: str) -> dict:
+    """Production mode, as in README "Production"; e-mail tasks are only enqueued."""
+    return {
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "PLATFORM_WEBHOOK_SECRET": secrets.token_urlsafe(32),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
+        "STATIC_MANIFEST": "false",
+        "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
+        "DATABASE_URL": f"{database_url}?conn_max_age=600",
+        "MEDIA_ROOT": media_root,
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def recreate_database(database_url: str) -> None:
+    import psycopg
+
+    url = urllib.parse.urlsplit(database_url)
+    name = url.path.lstrip("/")
+    maintenance = urllib.parse.urlunsplit(("postgresql", url.netloc, "/postgres", "", ""))
+    with psycopg.connect(maintenance, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    import django
+
+    django.setup()
+
+
+def migrate_and_enroll() -> None:
+    """Migrate, then enroll the bench shop 60 days ago, so that past orders are insured."""
+    import time_machine
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from enrollment import services
+    from enrollment.models import Shop
+
+    call_command("migrate", verbosity=0)
+    underwriter = get_user_model().objects.create_user("bench-underwriter", is_staff=True)
+    with time_machine.travel(timezone.now() - dt.timedelta(days=60), tick=True):
+        services.invitation_create(
+            platform_shop_id=SHOP_ID,
+            shop_name="压测电器店",
+            contact_email="bench@shop.example",
+            expires_at=timezone.now() + dt.timedelta(days=30),
+            actor=underwriter,
+        )
+        shop = Shop.objects.get(platform_shop_id=SHOP_ID)
+        enrollment = services.enrollment_apply(
+            shop=shop,
+            actor=shop.merchants.get().user,
+            alipay_account="13800138000",
+            return_contact="王经理",
+            return_phone="0571-88888888",
+            return_address="杭州市余杭区文一西路 1 号",
+            accept_terms=True,
+        )
+        services.enrollment_approve(enrollment_id=enrollment.pk, actor=underwriter)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(env: dict, port: int, workers: int, log: Path) -> subprocess.Popen:
+    command = [
+        str(ROOT / ".venv/bin/gunicorn"),
+        "portal.wsgi",
+        "-w",
+        str(workers),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--timeout",
+        "300",
+    ]
+    with log.open("wb") as out:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(
+            command, cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT
+        )
+
+
+def wait_ready(base_url: str, proc: subprocess.Popen, timeout=30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(base_url + "/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"the portal did not answer {base_url}/healthz in {timeout:.0f} s")
+
+
+def stop_gunicorn(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)  # graceful: the master stops its workers
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+# --- the workload ---
+
+
+class Workload:
+    """Self-contained batches: 250 orders placed, shipped, received, then a refund request on
+    each (covered reasons mostly, so most become claims; some fast-tracked, R39)."""
+
+    def __init__(self, seed=1):
+        from django.utils import timezone
+
+        self.seed = seed
+        self.now = timezone.now()
+
+    def batch(self, tag: str) -> list[dict]:
+        orders = [self._order(f"{tag}-{n:03d}") for n in range(ORDERS_PER_BATCH)]
+        return [e for stage in zip(*orders, strict=True) for e in stage]
+
+    def batch_of(self, tag: str, stage: int, count: int, **refund) -> list[dict]:
+        """One stage (0 placed, 1 shipped, 2 received, 3 refund requested) of `count` orders."""
+        return [self._order(f"{tag}-{n:03d}", **refund)[stage] for n in range(count)]
+
+    def _order(self, order_id: str, *, tier=None, reason=None, kind=None, price=None):
+        """The same id always gives the same order. A given `tier` comes with a buyer of
+        its own (no claim history, so R39 fast track applies when the amount is small)."""
+        import random
+
+        from claims.simulator import event, evidence_payload, image_evidence, iso
+
+        rng = random.Random(f"{self.seed}-{order_id}")
+        placed = self.now - dt.timedelta(days=5 + rng.random() * 45)
+        shipped, received = placed + dt.timedelta(hours=3), placed + dt.timedelta(days=2)
+        requested = received + dt.timedelta(days=rng.random() * 3)
+        paid = f"{price or rng.choice([99, 199, 299, 599, 1299])}.00"
+        line_id = f"{order_id}-1"
+        line = {"line_id": line_id, "sku": "SKU-B", "title": "电热水壶", "quantity": 1}
+        buyer_id = f"U-{order_id}" if tier else f"BB-{rng.randrange(50_000)}"
+        buyer = {"id": buyer_id, "credit_tier": tier or rng.randint(1, 5)}
+        refund = {
+            "refund_id": f"{order_id}-R",
+            "order_id": order_id,
+            "line_id": line_id,
+            "kind": kind or rng.choice(["refund_only", "return_and_refund"]),
+            "reason": reason or rng.choices(["quality_issue", "wrong_size"], [70, 30])[0],
+            "amount": paid,
+            "description": "用了两天就坏了",
+            "evidence": evidence_payload([image_evidence(rng, order_id)]),
+            "requested_at": iso(requested),
+        }
+        return [
+            event(
+                order_id,
+                "order.placed",
+                placed,
+                {
+                    "order_id": order_id,
+                    "shop_id": SHOP_ID,
+                    "buyer": buyer,
+                    "placed_at": iso(placed),
+                    "lines": [{**line, "paid_amount": paid}],
+                },
+            ),
+            event(
+                order_id,
+                "order.shipped",
+                shipped,
+                {"order_id": order_id, "shipped_at": iso(shipped)},
+            ),
+            event(
+                order_id,
+                "order.received",
+                received,
+                {"order_id": order_id, "received_at": iso(received)},
+            ),
+            event(refund["refund_id"], "refund.requested", requested, refund),
+        ]
+
+
+# --- HTTP runs ---
+
+
+def post(base_url: str, body: bytes, secret: str) -> list[dict]:
+    from platform_api.auth import signed_headers
+
+    headers = {**signed_headers(body, secret=secret), "Content-Type": "application/json"}
+    request = urllib.request.Request(base_url + "/api/v1/events", data=body, headers=headers)
+    with urllib.request.urlopen(request, timeout=600) as response:
+        return json.loads(response.read())["results"]
+
+
+def http_run(base_url: str, bodies: list[bytes], threads: int, secret: str):
+    """Post every body from `threads` threads; (seconds, statuses, first errors)."""
+    work: queue.Queue = queue.Queue()
+    for body in bodies:
+        work.put(body)
+    statuses, errors, failures = Counter(), Counter(), []
+    lock = threading.Lock()
+
+    def client():
+        while True:
+            try:
+                body = work.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                results = post(base_url, body, secret)
+            except OSError as error:  # HTTPError and URLError included
+                failures.append(error)
+                return
+            with lock:
+                for result in results:
+                    statuses[result["status"]] += 1
+                    if result.get("error"):
+                        errors[result["error"]] += 1
+
+    pool = [threading.Thread(target=client) for _ in range(threads)]
+    start = time.perf_counter()
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    seconds = time.perf_counter() - start
+    if failures:
+        raise RuntimeError(f"a request failed: {failures[0]}")
+    return seconds, statuses, errors
+
+
+def cpu_times() -> tuple[int, int] | None:
+    """(busy, total) jiffies of all cores (Linux), to tell a CPU-bound run from a waiting one."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def cpu_busy(before, after) -> str:
+    if not before or not after or after[1] == before[1]:
+        return ""
+    busy = 100 * (after[0] - before[0]) / (after[1] - before[1])
+    return f", CPU {busy:.0f}% busy over {os.cpu_count()} cores"
+
+
+def bodies_for_run(workload: Workload, run: int, batches: int) -> list[bytes]:
+    return [
+        json.dumps({"events": workload.batch(f"H{run}-{b:02d}")}, ensure_ascii=False).encode()
+        for b in range(batches)
+    ]
+
+
+# --- in-process measurements ---
+
+
+def queries_per_event(workload: Workload) -> list[tuple[str, int, int, float]]:
+    """(label, events, queries, ms per event) for a batch of each event type, in-process.
+
+    Each batch is applied twice on different orders: once to count the queries, once timed
+    without the capture."""
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+
+    from platform_api.ingest import apply_events
+
+    n = 100
+    cases = [
+        ("order.placed", 0, {}),
+        ("order.shipped", 1, {}),
+        ("order.received", 2, {}),
+        ("refund.requested: merchant-handled", 3, {"reason": "wrong_size"}),
+        ("refund.requested: claim for review", 3, {"reason": "quality_issue", "tier": 1}),
+        (
+            "refund.requested: fast track, refund-only paid",
+            3,
+            {"reason": "quality_issue", "tier": 5, "kind": "refund_only", "price": 99},
+        ),
+        (
+            "refund.requested: fast track, return",
+            3,
+            {"reason": "quality_issue", "tier": 5, "kind": "return_and_refund", "price": 99},
+        ),
+    ]
+    rows = []
+    for index, (label, stage, refund) in enumerate(cases):
+        tag = f"Q{index}"
+        for pass_ in ("count", "time"):
+            for earlier in range(stage):  # the orders' history up to this stage
+                apply_events(workload.batch_of(f"{tag}{pass_}", earlier, n, **refund))
+            batch = workload.batch_of(f"{tag}{pass_}", stage, n, **refund)
+            if pass_ == "count":
+                reset_queries()  # the log keeps 9,000 queries: start each count empty
+                with CaptureQueriesContext(connection) as captured:
+                    results = apply_events(batch)
+                queries = len(captured.captured_queries)
+            else:
+                start = time.perf_counter()
+                results = apply_events(batch)
+                ms = (time.perf_counter() - start) * 1000 / n
+            bad = [r for r in results if r.status != "applied"]
+            if bad:
+                raise RuntimeError(f"{label}: {bad[0].as_dict()}")
+        rows.append((label, n, queries, ms))
+        if "return" in label:
+            rows += follow_ups(f"{tag}count", f"{tag}time", n)
+    return rows
+
+
+def follow_ups(count_tag: str, time_tag: str, n: int) -> list[tuple[str, int, int, float]]:
+    """refund.return_shipped and refund.cancelled on the fast-tracked return claims."""
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from claims.simulator import event, iso
+    from platform_api.ingest import apply_events
+
+    at = timezone.now()
+
+    def shipped(tag, i):
+        rid = f"{tag}-{i:03d}-R"
+        data = {
+            "refund_id": rid,
+            "carrier": "顺丰",
+            "tracking_number": f"SF{i}",
+            "shipped_at": iso(at),
+        }
+        return event(rid, "refund.return_shipped", at, data)
+
+    def cancelled(tag, i):
+        rid = f"{tag}-{i:03d}-R"
+        return event(rid, "refund.cancelled", at, {"refund_id": rid, "cancelled_at": iso(at)})
+
+    rows = []
+    half = n // 2
+    for label, make, span in (
+        ("refund.return_shipped", shipped, range(half)),
+        ("refund.cancelled (awaiting return)", cancelled, range(half, n)),
+    ):
+        reset_queries()
+        with CaptureQueriesContext(connection) as captured:
+            apply_events([make(count_tag, i) for i in span])
+        start = time.perf_counter()
+        results = apply_events([make(time_tag, i) for i in span])
+        ms = (time.perf_counter() - start) * 1000 / len(span)
+        if any(r.status != "applied" for r in results):
+            raise RuntimeError(f"{label}: {[r.as_dict() for r in results][:1]}")
+        rows.append((label, len(span), len(captured.captured_queries), ms))
+    return rows
+
+
+def in_process_rate(workload: Workload) -> float:
+    from platform_api.ingest import apply_events
+
+    batch = workload.batch("IP")
+    start = time.perf_counter()
+    apply_events(batch)
+    return len(batch) / (time.perf_counter() - start)
+
+
+def profile(workload: Workload, top=35) -> str:
+    from platform_api.ingest import apply_events
+
+    batch = workload.batch("PR")
+    profiler = cProfile.Profile()
+    profiler.runcall(apply_events, batch)
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out).strip_dirs()
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top)
+    return out.getvalue()
+
+
+# --- main ---
+
+
+def _exit_on_sigterm(signum, frame):
+    raise SystemExit(128 + signum)  # so that `finally` stops gunicorn
+
+
+def main() -> int:
+    args = parse_args()
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    media = tempfile.mkdtemp(prefix="warranty-bench-media-")
+    env = bench_env(args.database_url, media)
+    os.environ.update(env)  # this process measures in-process against the same database
+    print(f"bench database {args.database_url} (dropped and created), media {media}")
+    recreate_database(args.database_url)
+    setup_django()
+    migrate_and_enroll()
+    workload = Workload()
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    log = Path(media) / "gunicorn.log"
+    proc = start_gunicorn(env, port, args.workers, log)
+    try:
+        wait_ready(base_url, proc)
+        print(
+            f"gunicorn {args.workers} workers on {base_url} (log {log}); "
+            f"{args.threads} client threads; "
+            f"{args.batches} batches x 1,000 events per run"
+        )
+        rates = []
+        for run in range(1, args.runs + 1):
+            bodies = bodies_for_run(workload, run, args.batches)
+            before = cpu_times()
+            seconds, statuses, errors = http_run(
+                base_url, bodies, args.threads, env["PLATFORM_WEBHOOK_SECRET"]
+            )
+            events = sum(statuses.values())
+            rates.append(events / seconds)
+            print(
+                f"run {run}: {events} events in {seconds:.2f} s = {rates[-1]:.0f} events/s "
+                f"{dict(statuses)}{cpu_busy(before, cpu_times())}"
+            )
+            for error, count in errors.most_common(3):
+                print(f"    rejected x{count}: {error}")
+        print(f"median: {statistics.median(rates):.0f} events/s (target >= 1,000)")
+    finally:
+        stop_gunicorn(proc)
+    rate = in_process_rate(workload)
+    print(f"in-process apply_events, one thread, one 1,000-event batch: {rate:.0f} events/s")
+    print("SQL queries per event, in-process (PostgreSQL):")
+    for label, n, queries, ms in queries_per_event(workload):
+        print(f"  {label:<48} {queries / n:6.1f} queries/event  {ms:6.2f} ms/event")
+    if args.profile:
+        print(profile(workload))
+    shutil.rmtree(Path(media) / "evidence", ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""Merchant forms of the claims area: list filters, refusing a return, reporting a buyer."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from claims.models import ClaimState, FeedbackCategory, PolicyStatus, RefusalGround
+from claims.services.evidence import MAX_BYTES, MAX_FILES
+
+
+class PolicyFilterForm(forms.Form):
+    q = forms.CharField(label=_("Order id, buyer id or SKU"), required=False, max_length=64)
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All"))] + list(PolicyStatus.choices)
+    )
+    issued_from = forms.DateField(
+        label=_("Issued from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    issued_to = forms.DateField(
+        label=_("Issued to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class RefundFilterForm(forms.Form):
+    BUSINESS = [
+        ("", _("All")),
+        ("warranty", _("Warranty card (质保卡)")),
+        ("merchant", _("Merchant-handled")),
+    ]
+    DUE = [
+        ("", _("Any")),
+        ("needs_action", _("Return to confirm")),
+        ("overdue", _("Confirmation overdue")),
+    ]
+    q = forms.CharField(label=_("Refund, order or buyer id"), required=False, max_length=64)
+    business = forms.ChoiceField(label=_("Business type"), required=False, choices=BUSINESS)
+    state = forms.ChoiceField(
+        label=_("Claim state"), required=False, choices=[("", _("All"))] + list(ClaimState.choices)
+    )
+    due = forms.ChoiceField(label=_("Deadline"), required=False, choices=DUE)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Up to 9 photos; each is verified by decoding in the service (R85)."""
+
+    widget = MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"})
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, (list, tuple)) else ([data] if data else [])
+        if self.required and not files:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        if len(files) > MAX_FILES:
+            raise forms.ValidationError(_("At most 9 photos."), code="too_many")
+        photos = []
+        for upload in files:
+            if upload.size > MAX_BYTES:
+                raise forms.ValidationError(
+                    _("%(name)s is larger than 5 MB.") % {"name": upload.name}, code="too_big"
+                )
+            photos.append((upload.name, upload.read()))
+        return photos
+
+
+class RefuseReceiptForm(forms.Form):
+    """R34: the four grounds only, with evidence."""
+
+    ground = forms.ChoiceField(
+        label=_("Ground"), choices=RefusalGround.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(
+        label=_("What did you find?"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    photos = PhotosField(
+        label=_("Photos (JPEG, PNG or WebP; up to 9, 5 MB each)"),
+        error_messages={"required": _("Attach at least one photo as evidence.")},
+    )
+
+
+class FeedbackForm(forms.Form):
+    """R60: report a buyer problem (反馈买家问题)."""
+
+    category = forms.ChoiceField(
+        label=_("Problem"), choices=FeedbackCategory.choices, widget=forms.RadioSelect
+    )
+    description = forms.CharField(
+        label=_("Description"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    photos = PhotosField(label=_("Evidence (optional)"), required=False)

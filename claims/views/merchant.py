@@ -1,0 +1,362 @@
+"""Merchant pages of the claims area: dashboard, policies, refunds and claims, feedback, payouts.
+
+Every view goes through portal.merchant (R100): `merchant_required` sets request.shop and
+every object comes through `shop_get_or_404`, so another shop's id is a 404.
+"""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.db.models import Count, Sum
+from django.db.models.functions import TruncMonth
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from claims import dashboard, selectors
+from claims.forms import FeedbackForm, PolicyFilterForm, RefundFilterForm, RefuseReceiptForm
+from claims.models import Claim, ClaimState, Payout, Policy
+from claims.services import decisions, feedback
+from portal import audit
+from portal.clock import SHANGHAI, start_of_day
+from portal.csv_export import csv_response
+from portal.merchant import merchant_required, shop_get_or_404
+from portal.money import money_sum
+from portal.pagination import keyset_page
+
+
+def _local(value):
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+@require_GET
+@merchant_required
+def dashboard_view(request):
+    now = timezone.now()
+    board = dashboard.dashboard_for_shop(shop=request.shop, now=now)
+    return render(request, "claims/dashboard.html", {"board": board, "now": now})
+
+
+# --- policies (R24) ---
+
+
+def _policies(request):
+    form = PolicyFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    issued_from = filters.get("issued_from")
+    issued_to = filters.get("issued_to")
+    return form, selectors.policies_for_shop(
+        shop=request.shop,
+        q=filters.get("q", ""),
+        status=filters.get("status", ""),
+        issued_from=start_of_day(issued_from) if issued_from else None,
+        issued_to=start_of_day(issued_to + dt.timedelta(days=1)) if issued_to else None,
+    )
+
+
+@require_GET
+@merchant_required
+def policy_list(request):
+    form, policies = _policies(request)
+    page = keyset_page(policies, request.GET, key="issued_at")
+    now = timezone.now()
+    for policy in page:
+        policy.current_status = policy.status(now)
+    return render(request, "claims/policy_list.html", {"form": form, "page": page})
+
+
+@require_GET
+@merchant_required
+def policy_export(request):
+    """Every matching policy, streamed (not just the visible page)."""
+    _form, policies = _policies(request)
+    now = timezone.now()
+    rows = (
+        (
+            p.policy_no,
+            p.order.platform_order_id,
+            p.order.buyer.platform_buyer_id,
+            _local(p.issued_at),
+            p.order.paid_amount,
+            p.rate,
+            p.premium,
+            _local(p.coverage_start),
+            _local(p.coverage_end),
+            p.status(now),
+        )
+        for p in policies.iterator(chunk_size=2000)
+    )
+    header = [
+        _("Policy number"),
+        _("Order id"),
+        _("Buyer id"),
+        _("Issued at"),
+        _("Paid amount"),
+        _("Premium rate"),
+        _("Premium"),
+        _("Coverage start"),
+        _("Coverage end"),
+        _("Status"),
+    ]
+    return csv_response("policies.csv", header, rows)
+
+
+@require_GET
+@merchant_required
+def policy_detail(request, pk: int):
+    policy = shop_get_or_404(request, Policy.objects.select_related("order", "order__buyer"), pk=pk)
+    now = timezone.now()
+    time_left = (
+        policy.coverage_end - now if policy.coverage_end and policy.coverage_end > now else None
+    )
+    return render(
+        request,
+        "claims/policy_detail.html",
+        {
+            "policy": policy,
+            "status": policy.status(now),
+            "lines": policy.order.lines.all(),
+            "claims": policy.claims.select_related("refund").order_by("-submitted_at"),
+            "time_left": time_left,
+            "feedback_form": FeedbackForm(),
+        },
+    )
+
+
+# --- refunds and claims (R43, R44) ---
+
+
+def _refunds(request):
+    form = RefundFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    return form, selectors.refunds_for_shop(shop=request.shop, **filters)
+
+
+@require_GET
+@merchant_required
+def refund_list(request):
+    form, refunds = _refunds(request)
+    page = keyset_page(refunds, request.GET, key="requested_at")
+    return render(request, "claims/refund_list.html", {"form": form, "page": page})
+
+
+@require_GET
+@merchant_required
+def refund_export(request):
+    _form, refunds = _refunds(request)
+    rows = (
+        (
+            r.platform_refund_id,
+            r.order.platform_order_id,
+            r.line.platform_line_id,
+            r.buyer.platform_buyer_id,
+            _local(r.requested_at),
+            r.get_kind_display(),
+            r.get_reason_display(),
+            r.amount,
+            _("Warranty card (质保卡)") if r.covered else _("Merchant-handled"),
+            r.get_not_covered_reason_display() if not r.covered else "",
+            r.claim.get_state_display() if r.covered else "",
+        )
+        for r in refunds.iterator(chunk_size=2000)
+    )
+    header = [
+        _("Refund id"),
+        _("Order id"),
+        _("Sub-order id"),
+        _("Buyer id"),
+        _("Requested at"),
+        _("Kind"),
+        _("Reason"),
+        _("Amount"),
+        _("Business type"),
+        _("Why not covered"),
+        _("Claim state"),
+    ]
+    return csv_response("refunds.csv", header, rows)
+
+
+def _claim(request, pk):
+    return shop_get_or_404(
+        request,
+        Claim.objects.select_related("refund", "refund__order", "refund__line", "policy", "buyer"),
+        pk=pk,
+    )
+
+
+@require_GET
+@merchant_required
+def claim_detail(request, pk: int):
+    claim = _claim(request, pk)
+    return render(
+        request,
+        "claims/claim_detail.html",
+        {
+            "claim": claim,
+            "timeline": audit.timeline(claim),
+            "buyer_evidence": claim.refund.evidence.filter(kind="buyer"),
+            "refusal_evidence": claim.evidence.filter(kind="refusal"),
+            "payout": Payout.objects.filter(claim=claim).first(),
+            "compensation": getattr(claim, "compensation", None),
+            "can_act": claim.state == ClaimState.RETURN_SHIPPED,
+            "feedback_form": FeedbackForm(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@merchant_required
+def claim_confirm_receipt(request, pk: int):
+    """R34/R35: confirm the return arrived; a confirmation page first."""
+    claim = _claim(request, pk)
+    if request.method == "POST":
+        try:
+            decisions.claim_confirm_receipt(claim_id=claim.pk, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                _(
+                    "Receipt confirmed. The refund is complete and the "
+                    "insurer has paid the claim to your Alipay account."
+                ),
+            )
+        return redirect("claims:claim", pk=claim.pk)
+    if claim.state != ClaimState.RETURN_SHIPPED:
+        messages.error(request, _("This claim has no return waiting for your confirmation."))
+        return redirect("claims:claim", pk=claim.pk)
+    return render(request, "claims/claim_confirm_receipt.html", {"claim": claim})
+
+
+@require_http_methods(["GET", "POST"])
+@merchant_required
+def claim_refuse_receipt(request, pk: int):
+    """R34: refuse only on the four grounds, with photos; the insurer then rules."""
+    claim = _claim(request, pk)
+    form = RefuseReceiptForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        stored: list[str] = []
+        try:
+            decisions.claim_refuse_receipt(
+                claim_id=claim.pk,
+                actor=request.user,
+                ground=form.cleaned_data["ground"],
+                note=form.cleaned_data["note"],
+                evidence=form.cleaned_data["photos"],
+                stored=stored,
+            )
+        except ValidationError as error:
+            _discard(stored)
+            if hasattr(error, "error_dict") and set(error.error_dict) <= set(form.fields):
+                for field_name, errors in error.error_dict.items():
+                    form.add_error(field_name, errors)
+            else:
+                form.add_error(None, error.messages)
+        else:
+            messages.success(request, _("Refusal sent to the insurer, who will rule on it."))
+            return redirect("claims:claim", pk=claim.pk)
+    if claim.state != ClaimState.RETURN_SHIPPED and request.method == "GET":
+        messages.error(request, _("This claim has no return waiting for your confirmation."))
+        return redirect("claims:claim", pk=claim.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "claims/claim_refuse_receipt.html", {"claim": claim, "form": form}, status=status
+    )
+
+
+def _discard(paths):
+    for path in paths:
+        default_storage.delete(path)
+
+
+# --- buyer feedback (R60) ---
+
+
+def _report(request, *, policy=None, claim=None, back):
+    form = FeedbackForm(request.POST, request.FILES)
+    if form.is_valid():
+        stored: list[str] = []
+        try:
+            feedback.feedback_create(
+                shop=request.shop,
+                actor=request.user,
+                policy=policy,
+                claim=claim,
+                category=form.cleaned_data["category"],
+                description=form.cleaned_data["description"],
+                evidence=form.cleaned_data["photos"],
+                stored=stored,
+            )
+        except ValidationError as error:
+            _discard(stored)
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Thank you. The insurer will look into this buyer."))
+            return redirect("claims:feedback")
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect(back)
+
+
+@require_http_methods(["POST"])
+@merchant_required
+def policy_report_buyer(request, pk: int):
+    policy = shop_get_or_404(request, Policy.objects.select_related("order"), pk=pk)
+    return _report(request, policy=policy, back=f"/policies/{policy.pk}/#report")
+
+
+@require_http_methods(["POST"])
+@merchant_required
+def claim_report_buyer(request, pk: int):
+    claim = _claim(request, pk)
+    return _report(request, claim=claim, back=f"/claims/{claim.pk}/#report")
+
+
+@require_GET
+@merchant_required
+def feedback_list(request):
+    reports = selectors.feedback_for_shop(shop=request.shop)
+    page = keyset_page(reports, request.GET, key="created_at")
+    return render(request, "claims/feedback_list.html", {"page": page})
+
+
+# --- payouts (R35) ---
+
+
+@require_GET
+@merchant_required
+def payout_list(request):
+    payouts = selectors.payouts_for_shop(shop=request.shop)
+    page = keyset_page(payouts, request.GET, key="paid_at")
+    months = [
+        (month, money_sum(total), n)
+        for month, total, n in Payout.objects.filter(shop=request.shop)
+        .annotate(month=TruncMonth("paid_at", tzinfo=SHANGHAI))
+        .values_list("month")
+        .annotate(total=Sum("amount"), n=Count("id"))
+        .values_list("month", "total", "n")
+        .order_by("-month")[:12]
+    ]
+    return render(request, "claims/payout_list.html", {"page": page, "months": months})
+
+
+@require_GET
+@merchant_required
+def payout_export(request):
+    payouts = selectors.payouts_for_shop(shop=request.shop)
+    rows = (
+        (
+            _local(p.paid_at),
+            p.claim.refund.platform_refund_id,
+            p.claim.refund.order.platform_order_id,
+            p.amount,
+            p.alipay_account,
+        )
+        for p in payouts.iterator(chunk_size=2000)
+    )
+    header = [_("Paid at"), _("Refund id"), _("Order id"), _("Amount"), _("Alipay account")]
+    return csv_response("payouts.csv", header, rows)
