@@ -34,3 +34,11 @@ def send_invitation_email(*, invitation_id: int, user_id: int) -> None:
         subject = render_to_string("emails/invitation_subject.txt", context).strip()
         body = render_to_string("emails/invitation_body.txt", context)
     send_mail(subject, body, None, [invitation.contact_email])
+
+
+@task
+def reprice_shops_task() -> int:
+    """R51: the periodic repricing job; the same service as `manage.py reprice_shops`."""
+    from enrollment.services import shops_reprice
+
+    return sum(1 for _shop, new, _why in shops_reprice() if new is not None)

@@ -1,0 +1,56 @@
+"""The periodic jobs, enqueued on Django's tasks framework for `manage.py db_worker` to run.
+
+- every 5 minutes: the deadline sweep (R33, R38, R91)
+- every day at 02:15 Asia/Shanghai: risk repricing of enrolled shops (R51)
+
+Run one scheduler process beside the workers (or use cron with the same commands: see
+README). The jobs are idempotent, so a duplicate enqueue after a restart does no harm.
+"""
+
+import datetime as dt
+import time
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from portal.clock import SHANGHAI
+
+SWEEP_EVERY = dt.timedelta(minutes=5)
+REPRICE_AT = dt.time(2, 15)
+
+
+def due_jobs(now: dt.datetime, last: dict) -> list[str]:
+    """Which jobs are due at `now`, given when each last ran (updated in place)."""
+    jobs = []
+    if last.get("sweep") is None or now - last["sweep"] >= SWEEP_EVERY:
+        jobs.append("sweep")
+        last["sweep"] = now
+    local = now.astimezone(SHANGHAI)
+    today_at = dt.datetime.combine(local.date(), REPRICE_AT, tzinfo=SHANGHAI)
+    if local >= today_at and (last.get("reprice") is None or last["reprice"] < today_at):
+        jobs.append("reprice")
+        last["reprice"] = now
+    return jobs
+
+
+class Command(BaseCommand):
+    help = "Enqueue the periodic jobs (deadline sweep every 5 min, repricing daily at 02:15)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--once", action="store_true", help="enqueue what is due, then exit")
+
+    def handle(self, *args, once, **options):
+        from claims.tasks import sweep_deadlines_task
+        from enrollment.tasks import reprice_shops_task
+
+        tasks = {"sweep": sweep_deadlines_task, "reprice": reprice_shops_task}
+        last: dict = {}
+        while True:
+            for job in due_jobs(timezone.now(), last):
+                result = tasks[job].enqueue()
+                self.stdout.write(
+                    f"{timezone.now():%Y-%m-%d %H:%M:%S} enqueued {job} ({result.id})"
+                )
+            if once:
+                return
+            time.sleep(30)

@@ -1,0 +1,35 @@
+"""R91/R51: the scheduler enqueues the sweep every 5 minutes and repricing daily at 02:15."""
+
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+
+from portal.clock import SHANGHAI
+from portal.management.commands.scheduler import due_jobs
+
+
+def at(h, m, day=1):
+    return dt.datetime(2026, 12, day, h, m, tzinfo=SHANGHAI)
+
+
+def test_R91_the_sweep_runs_every_five_minutes():
+    last: dict = {"reprice": at(2, 15)}
+    assert due_jobs(at(9, 0), last) == ["sweep"]
+    assert due_jobs(at(9, 4), last) == []
+    assert due_jobs(at(9, 5), last) == ["sweep"]
+
+
+def test_R51_repricing_runs_once_a_day_after_02_15_shanghai():
+    last: dict = {"sweep": at(0, 0, day=2)}
+    assert "reprice" not in due_jobs(at(2, 14, day=2), last)
+    assert "reprice" in due_jobs(at(2, 16, day=2), last)
+    assert "reprice" not in due_jobs(at(23, 0, day=2), last)
+    assert "reprice" in due_jobs(at(2, 15, day=3), last)
+
+
+@pytest.mark.django_db
+def test_the_command_enqueues_through_the_tasks_framework(capsys):
+    call_command("scheduler", "--once")
+    out = capsys.readouterr().out
+    assert "enqueued sweep" in out
