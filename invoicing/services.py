@@ -201,9 +201,7 @@ def invoice_request_create(
         raise _nothing_to_invoice(shop, first, last)
     amount = money(sum((premium for _pk, premium in policies), Decimal("0.00")))
     if expected_amount is not None and money(expected_amount) != amount:
-        raise ValidationError(
-            AMOUNT_CHANGED % {"amount": amount}, code="amount_changed"
-        )
+        raise ValidationError(AMOUNT_CHANGED % {"amount": amount}, code="amount_changed")
     invoice.amount, invoice.policy_count = amount, len(policies)
     try:
         with transaction.atomic():
@@ -345,7 +343,12 @@ def invoice_ship(*, invoice_id: int, actor, carrier: str, tracking_number: str) 
     if errors:
         raise ValidationError(errors)
     _run(
-        invoice, "ship", by=actor, at=timezone.now(), carrier=carrier, tracking_number=tracking_number
+        invoice,
+        "ship",
+        by=actor,
+        at=timezone.now(),
+        carrier=carrier,
+        tracking_number=tracking_number,
     )
     invoice.save()
     _notify(invoice, "shipped")

@@ -77,3 +77,9 @@ def test_production_settings_pass_check_deploy_with_no_warnings():
 def test_development_defaults_just_work():
     result = manage("check", DEBUG="true")
     assert result.returncode == 0, result.stderr
+
+
+def test_pages_carry_a_content_security_policy(client, db):
+    response = client.get("/accounts/login/")
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy

@@ -1,0 +1,50 @@
+"""Background work of the invoicing app: the merchant's e-mails (django.tasks, after commit)."""
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.tasks import task
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from invoicing.models import InvoiceRequest
+
+EVENTS = {"issued", "shipped", "rejected"}
+
+
+def recipients(invoice: InvoiceRequest) -> list[str]:
+    """The e-mail given on the request, then the shop's merchant users, each once."""
+    emails = [invoice.email, *invoice.shop.merchants.values_list("user__email", flat=True)]
+    seen, result = set(), []
+    for email in emails:
+        if email and email.lower() not in seen:
+            seen.add(email.lower())
+            result.append(email)
+    return result
+
+
+@task
+def notify_invoice(*, invoice_id: int, event: str) -> int:
+    """R73/R74: tell the merchant the invoice was issued (with the PDF of an electronic
+    invoice attached), shipped (carrier and tracking number) or rejected (the reason)."""
+    if event not in EVENTS:
+        raise ValueError(f"unknown invoice event {event!r}")
+    invoice = InvoiceRequest.objects.select_related("shop").get(pk=invoice_id)
+    to = recipients(invoice)
+    if not to:
+        return 0
+    context = {
+        "invoice": invoice,
+        "event": event,
+        "records_url": settings.PORTAL_BASE_URL + reverse("invoicing:records"),
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = render_to_string("emails/invoice_subject.txt", context).strip()
+        body = render_to_string("emails/invoice_body.txt", context)
+    message = EmailMessage(subject, body, None, to)
+    if event == "issued" and invoice.invoice_pdf:
+        with invoice.invoice_pdf.open("rb") as handle:
+            message.attach(
+                f"invoice-{invoice.invoice_number}.pdf", handle.read(), "application/pdf"
+            )
+    return message.send()
