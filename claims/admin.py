@@ -29,21 +29,13 @@ from claims.models import (
     ServiceBreach,
 )
 from claims.services import decisions, feedback
-from portal.admin_transitions import AdminTransition, TimelineInline, TransitionAdminMixin
-
-
-class NoteForm(forms.Form):
-    note = forms.CharField(
-        label=_("note (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        label=_("reason (shown to the merchant)"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": _("Please give a reason.")},
-    )
+from portal.admin_transitions import (
+    AdminTransition,
+    NoteForm,
+    ReasonForm,
+    TimelineInline,
+    TransitionAdminMixin,
+)
 
 
 class RevokeForm(ReasonForm):

@@ -25,7 +25,13 @@ from enrollment.models import (
     PremiumRate,
     Shop,
 )
-from portal.admin_transitions import AdminTransition, TimelineInline, TransitionAdminMixin
+from portal.admin_transitions import (
+    AdminTransition,
+    NoteForm,
+    ReasonForm,
+    TimelineInline,
+    TransitionAdminMixin,
+)
 from portal.money import percent
 
 
@@ -188,20 +194,6 @@ class InvitationAdmin(admin.ModelAdmin):
         self.message_user(request, _("Invitations revoked."), messages.SUCCESS)
 
 
-class DecisionNoteForm(forms.Form):
-    note = forms.CharField(
-        label=_("note (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-
-class RejectionForm(forms.Form):
-    reason = forms.CharField(
-        label=_("reason (shown to the merchant)"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": services.REASON_REQUIRED},
-    )
-
-
 @admin.register(Enrollment)
 class EnrollmentAdmin(TransitionAdminMixin, admin.ModelAdmin):
     list_display = ["shop", "state", "applied_at", "effective_at", "exit_requested_at", "exited_at"]
@@ -236,7 +228,7 @@ class EnrollmentAdmin(TransitionAdminMixin, admin.ModelAdmin):
             name="approve",
             label=_("Approve"),
             permission=DECIDE_PERMISSION,
-            form=DecisionNoteForm,
+            form=NoteForm,
             service=lambda obj_id, actor, note: services.enrollment_approve(
                 enrollment_id=obj_id, actor=actor, note=note
             ),
@@ -248,7 +240,7 @@ class EnrollmentAdmin(TransitionAdminMixin, admin.ModelAdmin):
             name="reject",
             label=_("Reject"),
             permission=DECIDE_PERMISSION,
-            form=RejectionForm,
+            form=ReasonForm,
             danger=True,
             service=lambda obj_id, actor, reason: services.enrollment_reject(
                 enrollment_id=obj_id, actor=actor, reason=reason
@@ -258,7 +250,7 @@ class EnrollmentAdmin(TransitionAdminMixin, admin.ModelAdmin):
             name="exit",
             label=_("Carry out exit"),
             permission=DECIDE_PERMISSION,
-            form=DecisionNoteForm,
+            form=NoteForm,
             danger=True,
             service=lambda obj_id, actor, note: services.enrollment_exit(
                 enrollment_id=obj_id, actor=actor, note=note

@@ -20,6 +20,24 @@ from django_fsm import can_proceed
 from django_fsm_log.admin import StateLogInline
 
 
+class NoteForm(forms.Form):
+    """An optional note for the audit trail of a transition."""
+
+    note = forms.CharField(
+        label=_("note (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ReasonForm(forms.Form):
+    """A required reason, shown to the merchant (rejections)."""
+
+    reason = forms.CharField(
+        label=_("reason (shown to the merchant)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Please give a reason.")},
+    )
+
+
 @dataclass(frozen=True)
 class AdminTransition:
     name: str  # the FSM transition method on the model
@@ -82,7 +100,7 @@ class TransitionAdminMixin:
         opts = self.model._meta
         change_url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
         form_class = transition.form or forms.Form
-        form = form_class(request.POST or None)
+        form = form_class(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             try:
                 transition.service(obj_id=obj.pk, actor=request.user, **form.cleaned_data)

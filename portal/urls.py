@@ -32,5 +32,6 @@ urlpatterns = [
     path("enrollment/", include("enrollment.urls")),
     path("api/v1/", include("platform_api.urls")),
     path("", include("claims.urls")),
+    path("invoices/", include("invoicing.urls")),
     path("admin/", admin.site.urls),
 ]

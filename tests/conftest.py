@@ -5,6 +5,7 @@ from importlib import import_module
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connection
 
 from enrollment import services
 from portal.groups import CLAIM_REVIEWER, FINANCE, UNDERWRITER
@@ -77,6 +78,17 @@ def active_alice(alice, uma):
 
 
 ENROLLED_SINCE = "2026-05-01T09:00:00+08:00"
+
+# Race tests: two threads, real row locks. PostgreSQL only, skipped visibly on SQLite.
+POSTGRES_RACE = [
+    pytest.mark.postgres_only,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("migration_data"),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="race tests need PostgreSQL row locks; run with DATABASE_URL=postgres://...",
+    ),
+]
 
 
 @pytest.fixture

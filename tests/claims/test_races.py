@@ -5,24 +5,16 @@ PostgreSQL only (row locks); skipped, visibly, on SQLite.
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from claims.models import BuyerCompensation, Claim, Payout
 from claims.services import decisions
 from platform_api.models import PlatformEvent
 from portal.audit import timeline
+from tests.conftest import POSTGRES_RACE
 from tests.enrollment.test_races import race
 from tests.platform_api import events as ev
 
-pytestmark = [
-    pytest.mark.postgres_only,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("migration_data"),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="race tests need PostgreSQL row locks; run with DATABASE_URL=postgres://...",
-    ),
-]
+pytestmark = POSTGRES_RACE
 
 
 @pytest.fixture

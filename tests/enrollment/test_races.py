@@ -5,24 +5,15 @@ SQLite has no row locks, so these run on PostgreSQL only and are skipped, visibl
 
 import threading
 
-import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connections
 
 from enrollment import services
 from enrollment.models import Enrollment, EnrollmentState
-from tests.conftest import APPLICATION, apply
+from tests.conftest import APPLICATION, POSTGRES_RACE, apply
 from tests.factories import MerchantFactory
 
-pytestmark = [
-    pytest.mark.postgres_only,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("migration_data"),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="race tests need PostgreSQL row locks; run with DATABASE_URL=postgres://...",
-    ),
-]
+pytestmark = POSTGRES_RACE
 
 
 def race(*calls):
