@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from claims import dashboard, selectors
 from claims.forms import FeedbackForm, PolicyFilterForm, RefundFilterForm, RefuseReceiptForm
-from claims.models import Claim, ClaimState, Payout, Policy
+from claims.models import Claim, ClaimState, Payout, Policy, PolicyStatus
 from claims.services import decisions, feedback
 from portal import audit
 from portal.clock import SHANGHAI, start_of_day
@@ -85,7 +85,7 @@ def policy_export(request):
             p.premium,
             _local(p.coverage_start),
             _local(p.coverage_end),
-            p.status(now),
+            PolicyStatus(p.status(now)).label,
         )
         for p in policies.iterator(chunk_size=2000)
     )
