@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
-WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP = 640, 220, 48, 28, 12
+WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP = 480, 200, 44, 28, 14
 PREMIUM_COLOR, PAYOUT_COLOR = "#c2410c", "#2563eb"
 REASON_COLORS = ["#c2410c", "#2563eb", "#047857", "#7c3aed", "#b45309", "#64748b"]
 

@@ -140,7 +140,9 @@ def _refunds(request):
 def refund_list(request):
     form, refunds = _refunds(request)
     page = keyset_page(refunds, request.GET, key="requested_at")
-    return render(request, "claims/refund_list.html", {"form": form, "page": page})
+    return render(
+        request, "claims/refund_list.html", {"form": form, "page": page, "now": timezone.now()}
+    )
 
 
 @require_GET

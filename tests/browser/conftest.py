@@ -108,6 +108,12 @@ def uma(migration_data, uma):
 
 
 @pytest.fixture
+def rita(migration_data, rita):
+    """tests/conftest.py's claim reviewer, once the staff groups exist again."""
+    return rita
+
+
+@pytest.fixture
 def new_page(new_context, request):
     """Factory: a page in a fresh browser context (its own cookies, i.e. its own user).
 

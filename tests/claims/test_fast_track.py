@@ -81,3 +81,18 @@ def test_R39_fast_track_can_be_switched_off(client, trusted):
     ev.send(client, ev.refund_requested("R1", "O1", amount="99.00"))
 
     assert Claim.objects.get().state == "submitted"
+
+
+def test_R39_thresholds_never_appear_on_merchant_pages(client, trusted, alice):
+    ev.send(client, ev.refund_requested("R1", "O1", amount="99.00"))
+    claim = Claim.objects.get()
+    settings = ClaimSettings.current()
+    client.force_login(alice)
+
+    from django.urls import reverse
+
+    body = client.get(reverse("claims:claim", args=[claim.pk])).content.decode()
+
+    assert "R39" not in body
+    assert str(settings.fast_track_max_amount) not in body
+    assert "credit tier" not in body
