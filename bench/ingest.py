@@ -312,7 +312,8 @@ def cpu_busy(before, after) -> str:
     if not before or not after or after[1] == before[1]:
         return ""
     busy = 100 * (after[0] - before[0]) / (after[1] - before[1])
-    return f", CPU {busy:.0f}% busy over {os.cpu_count()} cores"
+    load = os.getloadavg()[0]  # other work on the machine shows here too
+    return f", CPU {busy:.0f}% busy over {os.cpu_count()} cores, load {load:.1f}"
 
 
 def bodies_for_run(workload: Workload, run: int, batches: int) -> list[bytes]:
@@ -335,7 +336,7 @@ def queries_per_event(workload: Workload) -> list[tuple[str, int, int, float]]:
 
     from platform_api.ingest import apply_events
 
-    n = 100
+    n = 200
     cases = [
         ("order.placed", 0, {}),
         ("order.shipped", 1, {}),

@@ -2,7 +2,18 @@
 
 from portal.settings import *  # noqa: F403
 
+import tempfile
+
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Uploaded evidence and invoices go to a throw-away folder, never into the checkout.
+MEDIA_ROOT = tempfile.mkdtemp(prefix="warranty-test-media-")
+STORAGES = {
+    **STORAGES,
+    "default": {  # noqa: F405
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": MEDIA_ROOT},
+    },
+}
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
