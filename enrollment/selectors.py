@@ -1,6 +1,8 @@
 """Reads of enrollment data: enrollment periods (R16), live invitations (R10), rates (R50)."""
 
 import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
@@ -108,3 +110,45 @@ def shop_experience(
 
 def shops_in_force() -> QuerySet[Shop]:
     return Shop.objects.filter(enrollments__state__in=IN_FORCE_STATES).distinct()
+
+
+@dataclass(frozen=True)
+class ShopTerms:
+    """A shop's enrollment periods and rate history, read once and answered in memory.
+
+    Answers as shop_enrolled_at (R16/R20) and rate_in_force (R50) do, for the event API's
+    hot path, where one batch asks them for many orders of the same shop.
+    """
+
+    shop: Shop
+    periods: tuple  # ((effective_at, exited_at or None), ...)
+    rates: tuple  # ((effective_from, id, rate), ...) ascending
+
+    def enrolled_at(self, at: dt.datetime) -> bool:
+        return any(start <= at and (end is None or end > at) for start, end in self.periods)
+
+    def rate_at(self, at: dt.datetime) -> Decimal | None:
+        in_force = None
+        for effective_from, _pk, rate in self.rates:
+            if effective_from > at:
+                break
+            in_force = rate
+        return in_force
+
+
+def shop_terms(*, platform_shop_id: str) -> ShopTerms | None:
+    """Three queries, whatever the number of periods and rates the shop has had."""
+    shop = Shop.objects.filter(platform_shop_id=platform_shop_id).first()
+    if shop is None:
+        return None
+    periods = tuple(
+        Enrollment.objects.filter(shop=shop, effective_at__isnull=False).values_list(
+            "effective_at", "exited_at"
+        )
+    )
+    rates = tuple(
+        PremiumRate.objects.filter(shop=shop)
+        .order_by("effective_from", "id")
+        .values_list("effective_from", "id", "rate")
+    )
+    return ShopTerms(shop=shop, periods=periods, rates=rates)

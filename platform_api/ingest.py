@@ -10,11 +10,12 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 
 from claims.services import policies, refunds
 from platform_api.models import PlatformEvent
 from platform_api.schemas import EventError, parse_event
+from portal.transactions import batch_cache, platform_event
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +106,8 @@ def apply_events(raw_events: list) -> list[Result]:
     seen = set(
         PlatformEvent.objects.filter(event_id__in=candidate_ids).values_list("event_id", flat=True)
     )
-    return [_apply_one(raw, seen) for raw in raw_events]
+    with batch_cache():
+        return [_apply_one(raw, seen) for raw in raw_events]
 
 
 def _apply_one(raw, seen: set) -> Result:
@@ -118,7 +120,7 @@ def _apply_one(raw, seen: set) -> Result:
         return Result(event_id, REJECTED, str(error))
     stored: list[str] = []
     try:
-        with transaction.atomic():
+        with platform_event():
             try:  # first: a concurrent request with the same id waits here, then fails
                 PlatformEvent.objects.create(
                     event_id=event_id, type=event_type, occurred_at=occurred_at
@@ -133,6 +135,9 @@ def _apply_one(raw, seen: set) -> Result:
     except ValidationError as error:
         _delete(stored)
         return Result(event_id, REJECTED, "; ".join(error.messages))
+    except IntegrityError:  # a concurrent request wrote the same order or refund first
+        _delete(stored)
+        return Result(event_id, REJECTED, "conflicts with a concurrent write; send it again")
     except Exception:  # a bug must not block the rest of the batch
         _delete(stored)
         logger.exception("platform event %s (%s) failed", event_id, event_type)

@@ -32,6 +32,7 @@ from claims.models import (
     ServiceBreach,
 )
 from enrollment.models import Enrollment
+from portal.transactions import cached, service
 
 ACTIONS = {
     "approve_refund": _("approve"),
@@ -110,15 +111,26 @@ def save_and_notify(claim: Claim, event: str | None = None) -> Claim:
     return claim
 
 
-def payout_account(shop_id: int) -> str:
-    """The shop's bound Alipay account: the one of its latest enrollment period (R14: after
-    an exit, claims on issued policies are still paid)."""
-    enrollment = (
-        Enrollment.objects.filter(shop_id=shop_id, effective_at__isnull=False)
-        .order_by("-effective_at")
-        .only("alipay_account")
-        .first()
+def claim_settings() -> ClaimSettings:
+    """The insurer's claim settings (read once per event batch)."""
+    return cached(("claim_settings",), ClaimSettings.current)
+
+
+def shop_service_terms(shop_id: int) -> Enrollment | None:
+    """The shop's latest enrollment period: its bound Alipay account and return address
+    (R14: after an exit, claims on issued policies are still paid)."""
+    return cached(
+        ("service_terms", shop_id),
+        lambda: (
+            Enrollment.objects.filter(shop_id=shop_id, effective_at__isnull=False)
+            .order_by("-effective_at")
+            .first()
+        ),
     )
+
+
+def payout_account(shop_id: int) -> str:
+    enrollment = shop_service_terms(shop_id)
     return enrollment.alipay_account if enrollment else ""
 
 
@@ -156,12 +168,8 @@ def _approve(claim: Claim, *, by, at: dt.datetime, description: str) -> str:
         # R35/R41: a refund-only approval completes the refund and pays in one request.
         complete_and_pay(claim, by=None, at=at, description="system: R35 refund on approval")
         return "approved_paid"
-    settings = ClaimSettings.current()
-    enrollment = (
-        Enrollment.objects.filter(shop_id=claim.shop_id, effective_at__isnull=False)
-        .order_by("-effective_at")
-        .first()
-    )
+    settings = claim_settings()
+    enrollment = shop_service_terms(claim.shop_id)
     address = (
         f"{enrollment.return_contact} {enrollment.return_phone} {enrollment.return_address}"
         if enrollment
@@ -179,7 +187,7 @@ def _approve(claim: Claim, *, by, at: dt.datetime, description: str) -> str:
     return "approved_return"
 
 
-@transaction.atomic
+@service
 def claim_approve(*, claim_id: int, actor, note: str = "", at: dt.datetime | None = None) -> Claim:
     """R32/R33: approved: refund-only is refunded and paid at once; a return awaits the parcel."""
     claim = locked(claim_id)
@@ -197,7 +205,7 @@ def claim_approve_by_system(claim: Claim, *, rule: str, at: dt.datetime) -> Clai
     return save_and_notify(claim, event)
 
 
-@transaction.atomic
+@service
 def claim_reject(*, claim_id: int, actor, reason: str, at: dt.datetime | None = None) -> Claim:
     """R32: rejected with a reason; the request goes back to the merchant's after-sales."""
     reason = (reason or "").strip()
@@ -208,7 +216,7 @@ def claim_reject(*, claim_id: int, actor, reason: str, at: dt.datetime | None = 
     return save_and_notify(claim, "rejected")
 
 
-@transaction.atomic
+@service
 def claim_cancel(*, claim_id: int, at: dt.datetime) -> Claim:
     """R41: the buyer withdrew the request."""
     claim = locked(claim_id)
@@ -216,7 +224,7 @@ def claim_cancel(*, claim_id: int, at: dt.datetime) -> Claim:
     return save_and_notify(claim)
 
 
-@transaction.atomic
+@service
 def claim_ship_return(
     *, claim_id: int, carrier: str, tracking_number: str, at: dt.datetime
 ) -> Claim:
@@ -226,7 +234,7 @@ def claim_ship_return(
         raise ValidationError(
             "a refund-only claim has no return to ship", code="illegal_transition"
         )
-    settings = ClaimSettings.current()
+    settings = claim_settings()
     run(
         claim,
         "ship_return",
@@ -240,7 +248,7 @@ def claim_ship_return(
     return save_and_notify(claim, "return_shipped")
 
 
-@transaction.atomic
+@service
 def claim_confirm_receipt(*, claim_id: int, actor, at: dt.datetime | None = None) -> Claim:
     """R34/R35: the merchant confirms the return arrived: refund completes, the shop is paid."""
     claim = locked(claim_id)
@@ -250,7 +258,7 @@ def claim_confirm_receipt(*, claim_id: int, actor, at: dt.datetime | None = None
     return save_and_notify(claim, "paid")
 
 
-@transaction.atomic
+@service
 def claim_refuse_receipt(
     *,
     claim_id: int,
@@ -285,7 +293,7 @@ def claim_refuse_receipt(
     return save_and_notify(claim, "receipt_refused")
 
 
-@transaction.atomic
+@service
 def claim_overrule_refusal(*, claim_id: int, actor, note: str = "") -> Claim:
     """R34/R38: the refusal had no valid ground: received, breach recorded, refund and payout."""
     claim = locked(claim_id)
@@ -296,7 +304,7 @@ def claim_overrule_refusal(*, claim_id: int, actor, note: str = "") -> Claim:
     return save_and_notify(claim, "breach")
 
 
-@transaction.atomic
+@service
 def claim_uphold_refusal(*, claim_id: int, actor, note: str = "") -> Claim:
     """R34: the refusal stands: the claim closes with no payout."""
     claim = locked(claim_id)
@@ -304,7 +312,7 @@ def claim_uphold_refusal(*, claim_id: int, actor, note: str = "") -> Claim:
     return save_and_notify(claim, "closed_refused")
 
 
-@transaction.atomic
+@service
 def breach_settle(*, breach_id: int, actor) -> ServiceBreach:
     """R38 / seed 4-3: the points were granted; the breach no longer counts as a violation."""
     breach = ServiceBreach.objects.select_for_update().get(pk=breach_id)

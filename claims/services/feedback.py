@@ -1,19 +1,19 @@
 """Abnormal buyers (R60-R62)."""
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django_fsm import can_proceed
 
 from claims.models import Buyer, BuyerFeedback, Claim, FeedbackCategory, FeedbackState, Policy
 from claims.services.evidence import evidence_check_count, evidence_store
 from portal import audit
+from portal.transactions import service
 
 DESCRIPTION_REQUIRED = "Please describe the problem."
 BAD_CATEGORY = "Choose a category."
 
 
-@transaction.atomic
+@service
 def feedback_create(
     *,
     shop,
@@ -65,18 +65,18 @@ def _decide(feedback_id: int, name: str, *, actor, note: str) -> BuyerFeedback:
     return feedback
 
 
-@transaction.atomic
+@service
 def feedback_uphold(*, feedback_id: int, actor, note: str = "") -> BuyerFeedback:
     """The report holds: it counts against the buyer (e.g. no fast track, R39)."""
     return _decide(feedback_id, "uphold", actor=actor, note=note)
 
 
-@transaction.atomic
+@service
 def feedback_dismiss(*, feedback_id: int, actor, note: str = "") -> BuyerFeedback:
     return _decide(feedback_id, "dismiss", actor=actor, note=note)
 
 
-@transaction.atomic
+@service
 def buyer_revoke_eligibility(
     *, buyer_id: int, actor, reason: str, credit_impact: str = ""
 ) -> Buyer:

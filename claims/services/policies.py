@@ -4,26 +4,27 @@ import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 
 from claims.models import COVERAGE_HOURS, Buyer, Order, OrderLine, Policy
 from enrollment import selectors as enrollment_selectors
-from enrollment.models import Shop
 from portal.money import money
+from portal.transactions import cached, service
 
 
 def buyer_upsert(*, platform_buyer_id: str, credit_tier: int) -> Buyer:
-    """The buyer as the platform last described it (credit tier 1-5)."""
-    buyer, created = Buyer.objects.get_or_create(
-        platform_buyer_id=platform_buyer_id, defaults={"credit_tier": credit_tier}
+    """The buyer as the platform last described it (credit tier 1-5): one upsert."""
+    (buyer,) = Buyer.objects.bulk_create(
+        [Buyer(platform_buyer_id=platform_buyer_id, credit_tier=credit_tier)],
+        update_conflicts=True,
+        unique_fields=["platform_buyer_id"],
+        update_fields=["credit_tier"],
     )
-    if not created and buyer.credit_tier != credit_tier:
-        buyer.credit_tier = credit_tier
-        buyer.save(update_fields=["credit_tier"])
+    if buyer.pk is None:  # a backend that does not return ids from upserts
+        buyer = Buyer.objects.get(platform_buyer_id=platform_buyer_id)
     return buyer
 
 
-@transaction.atomic
+@service
 def order_place(
     *,
     order_id: str,
@@ -37,39 +38,31 @@ def order_place(
 
     `lines` are dicts with line_id, sku, title, quantity and paid_amount (Decimal).
     """
-    shop = Shop.objects.filter(platform_shop_id=shop_id).first()
-    if shop is None:
+    terms = cached(
+        ("shop_terms", shop_id),
+        lambda: enrollment_selectors.shop_terms(platform_shop_id=shop_id),
+    )
+    if terms is None:
         raise ValidationError(f"unknown shop {shop_id!r}", code="unknown_shop")
     if Order.objects.filter(platform_order_id=order_id).exists():
         raise ValidationError(f"order {order_id!r} already exists", code="duplicate_order")
     line_ids = [line["line_id"] for line in lines]
     if len(set(line_ids)) != len(line_ids):
         raise ValidationError("line ids repeat within the order", code="bad_lines")
-    insured = enrollment_selectors.shop_enrolled_at(shop_id=shop.pk, at=placed_at)
-    rate = None
-    if insured:
-        in_force = enrollment_selectors.rate_in_force(shop_id=shop.pk, at=placed_at)
-        if in_force is None:  # an enrolled shop always has a rate (R12); be loud if not
-            raise ValidationError(
-                f"shop {shop_id!r} has no premium rate at {placed_at.isoformat()}"
-            )
-        rate = in_force.rate
+    insured = terms.enrolled_at(placed_at)
+    rate = terms.rate_at(placed_at) if insured else None
+    if insured and rate is None:  # an enrolled shop always has a rate (R12); be loud if not
+        raise ValidationError(f"shop {shop_id!r} has no premium rate at {placed_at.isoformat()}")
     buyer = buyer_upsert(platform_buyer_id=buyer_id, credit_tier=credit_tier)
-    try:
-        with transaction.atomic():
-            order = Order.objects.create(
-                platform_order_id=order_id,
-                shop=shop,
-                buyer=buyer,
-                paid_amount=sum((Decimal(line["paid_amount"]) for line in lines), Decimal("0.00")),
-                placed_at=placed_at,
-                insured=insured,
-                rate=rate,
-            )
-    except IntegrityError:
-        raise ValidationError(
-            f"order {order_id!r} already exists", code="duplicate_order"
-        ) from None
+    order = Order.objects.create(
+        platform_order_id=order_id,
+        shop=terms.shop,
+        buyer=buyer,
+        paid_amount=sum((Decimal(line["paid_amount"]) for line in lines), Decimal("0.00")),
+        placed_at=placed_at,
+        insured=insured,
+        rate=rate,
+    )
     OrderLine.objects.bulk_create(
         OrderLine(
             order=order,
@@ -96,7 +89,7 @@ def policy_number(order: Order, shipped_at: dt.datetime) -> str:
     return f"WP{shipped_at:%Y%m%d}{order.pk:010d}"
 
 
-@transaction.atomic
+@service
 def order_ship(*, order_id: str, shipped_at: dt.datetime) -> Policy | None:
     """R21/R22: at shipment an insured order gets its policy; premium = paid x rate at placement.
 
@@ -121,7 +114,7 @@ def order_ship(*, order_id: str, shipped_at: dt.datetime) -> Policy | None:
     )
 
 
-@transaction.atomic
+@service
 def order_receive(*, order_id: str, received_at: dt.datetime) -> Order:
     """R23: the coverage window runs from receipt to receipt + 720 hours, inclusive."""
     order = _order(order_id)

@@ -6,7 +6,6 @@ import json
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from claims.models import (
@@ -20,7 +19,9 @@ from claims.models import (
     FeedbackState,
     NotCoveredReason,
     Order,
+    OrderLine,
     Policy,
+    PolicyClaimStatus,
     RefundKind,
     RefundReason,
     RefundRequest,
@@ -28,6 +29,7 @@ from claims.models import (
 from claims.services import decisions
 from claims.services.evidence import evidence_check_count, evidence_store, verify_image
 from portal import audit
+from portal.transactions import service
 
 KNOWN_REASONS = set(RefundReason.values)
 
@@ -74,7 +76,7 @@ def fast_track_rule(claim: Claim, settings: ClaimSettings) -> str | None:
     )
 
 
-@transaction.atomic
+@service
 def refund_request(
     *,
     refund_id: str,
@@ -114,14 +116,18 @@ def refund_request(
             f"refund {refund_id!r} was already recorded with different content",
             code="refund_conflict",
         )
-    order = Order.objects.select_related("buyer").filter(platform_order_id=order_id).first()
-    if order is None:
-        raise ValidationError(f"unknown order {order_id!r}", code="unknown_order")
-    line = order.lines.filter(platform_line_id=line_id).first()
+    line = (
+        OrderLine.objects.select_related("order", "order__buyer", "order__policy")
+        .filter(order__platform_order_id=order_id, platform_line_id=line_id)
+        .first()
+    )
     if line is None:
+        if not Order.objects.filter(platform_order_id=order_id).exists():
+            raise ValidationError(f"unknown order {order_id!r}", code="unknown_order")
         raise ValidationError(
             f"unknown line {line_id!r} in order {order_id!r}", code="unknown_line"
         )
+    order = line.order
     if amount <= 0 or amount > line.paid_amount:
         raise ValidationError(
             f"amount {amount} must be above 0 and at most the line's paid amount "
@@ -130,7 +136,7 @@ def refund_request(
         )
     for name, data in evidence:  # verify all before writing anything
         verify_image(data, name=name)
-    policy = Policy.objects.filter(order=order).first()
+    policy = getattr(order, "policy", None)
     buyer = order.buyer
     not_covered = coverage(
         order=order, policy=policy, reason=reason, requested_at=requested_at, buyer=buyer
@@ -144,27 +150,21 @@ def refund_request(
         raise ValidationError(
             f"line {line_id!r} already has a claim in progress or paid", code="line_has_claim"
         )
-    try:
-        with transaction.atomic():
-            refund = RefundRequest.objects.create(
-                platform_refund_id=refund_id,
-                order=order,
-                line=line,
-                shop_id=order.shop_id,
-                buyer=buyer,
-                kind=kind,
-                reason=reason,
-                amount=amount,
-                description=description,
-                requested_at=requested_at,
-                covered=not not_covered,
-                not_covered_reason=not_covered,
-                content_hash=fingerprint,
-            )
-    except IntegrityError:
-        raise ValidationError(
-            f"refund {refund_id!r} is already recorded", code="duplicate_refund"
-        ) from None
+    refund = RefundRequest.objects.create(
+        platform_refund_id=refund_id,
+        order=order,
+        line=line,
+        shop_id=order.shop_id,
+        buyer=buyer,
+        kind=kind,
+        reason=reason,
+        amount=amount,
+        description=description,
+        requested_at=requested_at,
+        covered=not not_covered,
+        not_covered_reason=not_covered,
+        content_hash=fingerprint,
+    )
     claim = None
     if not not_covered:
         claim = _open_claim(refund=refund, policy=policy, line=line, at=requested_at)
@@ -179,20 +179,19 @@ def refund_request(
             stored=stored,
         )
     if claim is not None:
-        settings = ClaimSettings.current()
-        rule = fast_track_rule(claim, settings)
+        rule = fast_track_rule(claim, decisions.claim_settings())
         if rule:
             decisions.claim_approve_by_system(claim, rule=rule, at=requested_at)
     return refund
 
 
 def _open_claim(*, refund: RefundRequest, policy: Policy, line, at: dt.datetime) -> Claim:
-    settings = ClaimSettings.current()
+    settings = decisions.claim_settings()
     claim = Claim.objects.create(
         refund=refund,
         policy=policy,
         shop_id=refund.shop_id,
-        buyer_id=refund.buyer_id,
+        buyer=refund.buyer,
         kind=refund.kind,
         amount=refund.amount,
         payable_cap=line.payable_cap,  # R36
@@ -206,11 +205,14 @@ def _open_claim(*, refund: RefundRequest, policy: Policy, line, at: dt.datetime)
         transition="submit",
         description="system: R30 covered request routed to the insurer",
     )
-    decisions.policy_refresh_claim_status(policy.pk)
+    # R24: a new claim puts its policy in progress, whatever its other claims did.
+    Policy.objects.filter(pk=policy.pk).exclude(claim_status=PolicyClaimStatus.IN_PROGRESS).update(
+        claim_status=PolicyClaimStatus.IN_PROGRESS
+    )
     return claim
 
 
-@transaction.atomic
+@service
 def refund_cancel(*, refund_id: str, at: dt.datetime) -> RefundRequest:
     """The buyer withdrew: a claim in review or awaiting the return is cancelled (R41)."""
     refund = RefundRequest.objects.select_for_update().filter(platform_refund_id=refund_id).first()

@@ -80,3 +80,30 @@ def test_R16_the_database_allows_one_open_enrollment_per_shop(alice):
     )
     with pytest.raises(IntegrityError), transaction.atomic():
         duplicate.save()
+
+
+def test_R16_R50_shop_terms_answer_as_the_single_query_selectors(two_periods, uma):
+    services.rate_override(
+        shop_id=two_periods.pk,
+        rate="0.0120",
+        reason="x",
+        actor=uma,
+        effective_from=at(2027, 2, 1),
+    )
+    terms = selectors.shop_terms(platform_shop_id=two_periods.platform_shop_id)
+    instants = [
+        at(2025, 12, 31),
+        at(2026, 1, 1, 9),
+        at(2026, 3, 1, 8, 59),
+        at(2026, 3, 1, 9),
+        at(2026, 5, 1),
+        at(2026, 7, 1, 9),
+        at(2027, 1, 31, 23, 59),
+        at(2027, 2, 1),
+    ]
+    for instant in instants:
+        assert terms.enrolled_at(instant) == selectors.shop_enrolled_at(
+            shop_id=two_periods.pk, at=instant
+        ), instant
+        expected = selectors.rate_in_force(shop_id=two_periods.pk, at=instant)
+        assert terms.rate_at(instant) == (expected.rate if expected else None), instant

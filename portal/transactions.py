@@ -1,0 +1,59 @@
+"""Transactions of the write services, and the event API's per-batch read cache.
+
+Outside the event API a service is its own transaction (or a savepoint when nested).
+Inside one platform event the whole event is the transaction (R83): a failing service
+fails the event, so nested services need no savepoints of their own (each costs two
+round trips on the hot path). Read-mostly lookups (a shop's enrollment periods and
+rates, the claim settings) are cached for the length of one batch.
+"""
+
+from collections.abc import Callable
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import wraps
+
+from django.db import transaction
+
+_in_event: ContextVar[bool] = ContextVar("in_platform_event", default=False)
+_batch_cache: ContextVar[dict | None] = ContextVar("platform_batch_cache", default=None)
+
+
+def service(func: Callable) -> Callable:
+    """@transaction.atomic for a write service; no savepoint inside a platform event."""
+
+    @wraps(func)
+    def wrapped(*args, **kwargs):
+        with transaction.atomic(savepoint=not _in_event.get()):
+            return func(*args, **kwargs)
+
+    return wrapped
+
+
+@contextmanager
+def platform_event():
+    """One event's transaction: services inside it share it without savepoints."""
+    token = _in_event.set(True)
+    try:
+        with transaction.atomic():
+            yield
+    finally:
+        _in_event.reset(token)
+
+
+@contextmanager
+def batch_cache():
+    token = _batch_cache.set({})
+    try:
+        yield
+    finally:
+        _batch_cache.reset(token)
+
+
+def cached(key, compute: Callable):
+    """compute() once per batch (every time outside one)."""
+    cache = _batch_cache.get()
+    if cache is None:
+        return compute()
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
