@@ -117,7 +117,9 @@ class IssueForm(forms.Form):
     invoice_number = forms.CharField(
         label=_("invoice number"), max_length=20, validators=[validate_invoice_number]
     )
-    invoice_date = forms.DateField(label=_("invoice date"), widget=forms.DateInput(format="%Y-%m-%d"))
+    invoice_date = forms.DateField(
+        label=_("invoice date"), widget=forms.DateInput(format="%Y-%m-%d")
+    )
     pdf = forms.FileField(
         label=_("invoice PDF"),
         required=False,

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, FSMModelMixin, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
@@ -66,11 +67,12 @@ class InvoiceType(models.TextChoices):
 
 
 class InvoiceState(models.TextChoices):
-    SUBMITTED = "submitted", _("Submitted")
-    ISSUED = "issued", _("Issued")
-    SHIPPED = "shipped", _("Shipped")
-    REJECTED = "rejected", _("Rejected")
-    CANCELLED = "cancelled", _("Cancelled")
+    # A message context: "Issued" alone is already a column ("issued at") elsewhere.
+    SUBMITTED = "submitted", pgettext_lazy("invoice state", "Submitted")
+    ISSUED = "issued", pgettext_lazy("invoice state", "Issued")
+    SHIPPED = "shipped", pgettext_lazy("invoice state", "Shipped")
+    REJECTED = "rejected", pgettext_lazy("invoice state", "Rejected")
+    CANCELLED = "cancelled", pgettext_lazy("invoice state", "Cancelled")
 
 
 # R71: a premium on a request in one of these states is invoiced (or about to be).

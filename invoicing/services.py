@@ -141,6 +141,33 @@ def _lock_shop(shop_id: int) -> None:
     Shop.objects.select_for_update().get(pk=shop_id)
 
 
+def _new_request(*, shop, actor, first, last, now, invoice_type, **details) -> InvoiceRequest:
+    """The request as typed, checked field by field (R70); not saved, no amount yet."""
+    invoice = InvoiceRequest(
+        shop=shop,
+        period_start=first,
+        period_end=last,
+        invoice_type=invoice_type,
+        title=(details["title"] or "").strip(),
+        taxpayer_id=normalize_taxpayer_id(details["taxpayer_id"]),
+        email=(details["email"] or "").strip(),
+        submitted_by=actor,
+        submitted_at=now,
+        deadline_at=invoice_deadline(now),  # R72/R90: stored when the request enters the state
+        amount=Decimal("0.01"),
+        policy_count=0,
+    )
+    if invoice_type == InvoiceType.PAPER_SPECIAL:
+        mailing = ("mailing_address", "recipient", "phone")
+        for name in mailing:
+            setattr(invoice, name, (details.get(name) or "").strip())
+        missing = {name: ADDRESS_REQUIRED for name in mailing if not getattr(invoice, name)}
+        if missing:
+            raise ValidationError(missing)
+    invoice.full_clean(exclude=["shop", "submitted_by", "state", "amount", "policy_count"])
+    return invoice
+
+
 @transaction.atomic
 def invoice_request_create(
     *,
@@ -165,33 +192,20 @@ def invoice_request_create(
     _lock_shop(shop.pk)
     now = timezone.now()
     first, last = period_check(first_month=first_month, last_month=last_month, now=now)
-    invoice = InvoiceRequest(
+    invoice = _new_request(
         shop=shop,
-        period_start=first,
-        period_end=last,
+        actor=actor,
+        first=first,
+        last=last,
+        now=now,
         invoice_type=invoice_type,
-        title=(title or "").strip(),
-        taxpayer_id=normalize_taxpayer_id(taxpayer_id),
-        email=(email or "").strip(),
-        submitted_by=actor,
-        submitted_at=now,
-        deadline_at=invoice_deadline(now),
-        amount=Decimal("0.01"),  # set below, once the fields are known to be valid
-        policy_count=0,
+        title=title,
+        taxpayer_id=taxpayer_id,
+        email=email,
+        mailing_address=mailing_address,
+        recipient=recipient,
+        phone=phone,
     )
-    if invoice_type == InvoiceType.PAPER_SPECIAL:
-        invoice.mailing_address = (mailing_address or "").strip()
-        invoice.recipient = (recipient or "").strip()
-        invoice.phone = (phone or "").strip()
-        missing = {
-            name: ADDRESS_REQUIRED
-            for name in ("mailing_address", "recipient", "phone")
-            if not getattr(invoice, name)
-        }
-        if missing:
-            raise ValidationError(missing)
-    invoice.full_clean(exclude=["shop", "submitted_by", "state", "amount", "policy_count"])
-
     policies = list(
         selectors.invoiceable_policies(
             shop=shop, period_start=first, period_end=last, now=now
@@ -199,7 +213,7 @@ def invoice_request_create(
     )
     if not policies:
         raise _nothing_to_invoice(shop, first, last)
-    amount = money(sum((premium for _pk, premium in policies), Decimal("0.00")))
+    amount = money(sum((premium for _pk, premium in policies), Decimal("0.00")))  # exact (R1)
     if expected_amount is not None and money(expected_amount) != amount:
         raise ValidationError(AMOUNT_CHANGED % {"amount": amount}, code="amount_changed")
     invoice.amount, invoice.policy_count = amount, len(policies)

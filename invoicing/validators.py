@@ -28,8 +28,7 @@ TRACKING_NUMBER = re.compile(r"^[A-Za-z0-9-]{6,40}$")
 
 PDF_MAX_BYTES = 10 * 1024 * 1024
 NOT_A_PDF = _(
-    "The uploaded file is not a PDF (a PDF starts with %%PDF- and ends with %%EOF): "
-    "upload the invoice as exported from the tax system."
+    "The uploaded file is not a PDF: upload the invoice's PDF file as exported from the tax system."
 )
 PDF_TOO_LARGE = _("The PDF is larger than 10 MB.")
 

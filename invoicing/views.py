@@ -4,7 +4,6 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,9 +14,7 @@ from invoicing import selectors, services
 from invoicing.forms import InvoiceRequestForm
 from invoicing.models import InvoiceRequest
 from portal.clock import today
-from portal.merchant import merchant_shop, shop_get_or_404
-
-from portal.merchant import merchant_required
+from portal.merchant import merchant_required, merchant_shop, shop_get_or_404
 
 VIEW_PERMISSION = "invoicing.view_invoicerequest"
 
@@ -27,7 +24,9 @@ VIEW_PERMISSION = "invoicing.view_invoicerequest"
 def records(request):
     """R74: every request with amount, deadline, status, invoice and tracking numbers."""
     return render(
-        request, "invoicing/records.html", {"invoices": selectors.invoices_for_shop(shop=request.shop)}
+        request,
+        "invoicing/records.html",
+        {"invoices": selectors.invoices_for_shop(shop=request.shop)},
     )
 
 
@@ -109,11 +108,15 @@ def cancel(request, pk: int):
     """R73: the merchant withdraws a request finance has not acted on yet."""
     invoice = shop_get_or_404(request, InvoiceRequest, pk=pk)
     try:
-        services.invoice_request_cancel(invoice_id=invoice.pk, shop=request.shop, actor=request.user)
+        services.invoice_request_cancel(
+            invoice_id=invoice.pk, shop=request.shop, actor=request.user
+        )
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
-        messages.success(request, _("Invoice request cancelled. Its premiums can be requested again."))
+        messages.success(
+            request, _("Invoice request cancelled. Its premiums can be requested again.")
+        )
     return redirect("invoicing:records")
 
 
@@ -129,9 +132,10 @@ def _invoice_for_download(request, pk: int) -> InvoiceRequest:
 
 
 @require_GET
-@login_required
 def invoice_pdf(request, pk: int):
-    """The electronic invoice's PDF, from private storage, never from a public URL."""
+    """The electronic invoice's PDF, from private storage, never from a public URL.
+
+    Like evidence files (R102), anyone else, signed in or not, gets a 404."""
     invoice = _invoice_for_download(request, pk)
     if not invoice.invoice_pdf:
         raise Http404

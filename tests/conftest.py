@@ -109,6 +109,7 @@ SEEDING_MIGRATIONS = [
     ("claims", "0002_claim_settings", "seed"),  # R39/R90 claim settings
     ("portal", "0001_staff_groups", "create_groups"),  # R101 staff groups and permissions
     ("portal", "0002_claims_groups", "grant_claims"),  # R101 the claims area's permissions
+    ("portal", "0003_invoicing_groups", "grant_invoicing"),  # R101 finance's invoicing area
 ]
 
 

@@ -9,12 +9,14 @@ from django.urls import get_resolver, reverse
 from claims.models import Claim, Evidence, Policy
 from claims.services import decisions, feedback
 from enrollment.models import Enrollment
+from invoicing import services as invoicing_services
+from invoicing.models import InvoiceRequest
 from tests.claims.test_merchant_pages import make_orders
 from tests.conftest import ENROLLED_SINCE, enroll
 
 pytestmark = pytest.mark.django_db
 
-MERCHANT_APPS = {"claims", "enrollment"}
+MERCHANT_APPS = {"claims", "enrollment", "invoicing"}
 
 
 def merchant_patterns():
@@ -42,7 +44,18 @@ def bobs_objects(client, bob, uma, rita):
     report = feedback.feedback_create(
         shop=bobs_shop, actor=bob, category="other", description="x", policy=policy
     )
+    invoice = invoicing_services.invoice_request_create(
+        shop=bobs_shop,
+        actor=bob,
+        first_month=dt.date(2026, 6, 1),  # make_orders ships on 1 June 2026 (events.T0)
+        last_month=dt.date(2026, 6, 1),
+        invoice_type="electronic_general",
+        title="乙电器有限公司",
+        taxpayer_id="91330106MA2GL0000K",
+        email="bob@shop-b.cn",
+    )
     return {
+        "invoice": invoice,
         "policy": policy,
         "claim": Claim.objects.get(refund__platform_refund_id="RBOB1"),
         "evidence": Evidence.objects.filter(shop=bobs_shop).first(),
@@ -60,6 +73,8 @@ OBJECT_FOR = {
     "claims:claim_report": "claim",
     "claims:evidence": "evidence",
     "enrollment:period_detail": "enrollment",
+    "invoicing:cancel": "invoice",
+    "invoicing:pdf": "invoice",
 }
 
 
@@ -77,6 +92,7 @@ def test_R100_R102_another_shops_objects_are_404_on_every_merchant_url(client, a
         assert client.get(url).status_code in (404, 405), url
         assert client.post(url, {}).status_code in (404, 405), url
     assert Claim.objects.get(pk=bobs_objects["claim"].pk).state == "submitted"
+    assert InvoiceRequest.objects.get(pk=bobs_objects["invoice"].pk).state == "submitted"
 
 
 def test_R100_lists_and_exports_never_show_another_shops_rows(client, alice, bobs_objects):

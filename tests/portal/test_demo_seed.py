@@ -5,6 +5,7 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 
 from enrollment.models import Enrollment, Invitation, PremiumRate, Shop
+from invoicing.models import InvoiceRequest, InvoiceState
 from portal.management.commands.seed_demo import DEMO_PASSWORD, SHOPS, STAFF
 
 pytestmark = pytest.mark.django_db
@@ -41,3 +42,11 @@ def test_the_demo_has_shops_in_every_enrollment_state():
     assert states == {"active", "pending", "exited"}
     invited = Shop.objects.get(platform_shop_id="TM-100002")
     assert not invited.enrollments.exists() and invited.invitations.exists()
+
+
+def test_the_demo_has_invoice_requests_in_every_state_one_of_them_overdue():
+    call_command("seed_demo")
+
+    requests = list(InvoiceRequest.objects.all())
+    assert {i.state for i in requests} == set(InvoiceState.values)
+    assert [i.state for i in requests if i.is_overdue] == ["submitted"]

@@ -22,6 +22,8 @@ from claims.services import decisions, feedback, refunds
 from claims.services.sweep import sweep_deadlines
 from enrollment import selectors, services
 from enrollment.models import Enrollment, EnrollmentState, Shop
+from invoicing.demo import seed_demo_invoices
+from invoicing.models import InvoiceRequest, InvoiceState
 from portal.groups import CLAIM_REVIEWER, FINANCE, UNDERWRITER
 
 DEMO_PASSWORD = "warranty-demo-2026"
@@ -81,6 +83,8 @@ class Command(BaseCommand):
             if self._simulate():
                 merchant = get_user_model().objects.get(username=SHOPS[0][2])
                 DemoClaims(SHOPS[0][0], reviewer=staff["reviewer"], merchant=merchant).drive()
+        with transaction.atomic():
+            self._invoices(staff)
         self._print_demo_data()
         self._print_logins(base_url)
 
@@ -184,6 +188,15 @@ class Command(BaseCommand):
             ran.append(platform_id)
         return SHOPS[0][0] in ran
 
+    def _invoices(self, staff):
+        """R70-R75: the active shop's invoice requests in every state, one overdue."""
+        seed_demo_invoices(
+            shop=Shop.objects.get(platform_shop_id=SHOPS[0][0]),
+            merchant=get_user_model().objects.get(username=SHOPS[0][2]),
+            finance=staff["finance"],
+            write=self.stderr.write,
+        )
+
     def _print_demo_data(self):
         states = Counter(Claim.objects.values_list("state", flat=True))
         self.stdout.write(
@@ -191,6 +204,13 @@ class Command(BaseCommand):
             f"{Claim.objects.count()} claims ("
             + ", ".join(f"{s} {states[s]}" for s in LASTING_STATES)
             + ")"
+        )
+        invoices = list(InvoiceRequest.objects.all())
+        by_state = Counter(i.state for i in invoices)
+        self.stdout.write(
+            f"Invoice requests: {len(invoices)} ("
+            + ", ".join(f"{s} {by_state[s]}" for s in InvoiceState.values)
+            + f"; overdue {sum(i.is_overdue for i in invoices)})"
         )
 
     def _print_logins(self, base_url):
