@@ -14,6 +14,12 @@ PREMIUM_COLOR, PAYOUT_COLOR = "#c2410c", "#2563eb"
 REASON_COLORS = ["#c2410c", "#2563eb", "#047857", "#7c3aed", "#b45309", "#64748b"]
 
 
+def _show_label(i: int, count: int) -> bool:
+    """At most about six axis labels, so they never overlap (the last one always shows)."""
+    step = max(1, -(-count // 6))
+    return (count - 1 - i) % step == 0
+
+
 def _scale(maximum):
     maximum = float(maximum) if maximum else 1.0
     plot = HEIGHT - PAD_BOTTOM - PAD_TOP
@@ -60,10 +66,11 @@ def paired_bars(title: str, rows: list[tuple[str, Decimal, Decimal]], labels=(""
                 f'height="{height:.1f}" fill="{color}"><title>{escape(label)} {escape(name)}: '
                 f"{value}</title></rect>"
             )
-        parts.append(
-            f'<text x="{x + bar:.1f}" y="{HEIGHT - 8}" class="axis" text-anchor="middle">'
-            f"{escape(label)}</text>"
-        )
+        if _show_label(i, len(rows)):
+            parts.append(
+                f'<text x="{x + bar:.1f}" y="{HEIGHT - 8}" class="axis" text-anchor="middle">'
+                f"{escape(label)}</text>"
+            )
     return _frame(title, "".join(parts), maximum)
 
 
@@ -89,10 +96,11 @@ def stacked_bars(title: str, rows: list[tuple[str, dict]], keys: list[tuple[str,
                 f'fill="{REASON_COLORS[k % len(REASON_COLORS)]}"><title>{escape(label)} '
                 f"{escape(key_label)}: {count}</title></rect>"
             )
-        parts.append(
-            f'<text x="{x + bar / 2:.1f}" y="{HEIGHT - 8}" class="axis" text-anchor="middle">'
-            f"{escape(label)}</text>"
-        )
+        if _show_label(i, len(rows)):
+            parts.append(
+                f'<text x="{x + bar / 2:.1f}" y="{HEIGHT - 8}" class="axis" text-anchor="middle">'
+                f"{escape(label)}</text>"
+            )
     return _frame(title, "".join(parts), maximum)
 
 

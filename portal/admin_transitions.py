@@ -142,7 +142,7 @@ class TimelineInline(StateLogInline):
             super()
             .get_queryset(request)
             .select_related("by", "by__merchant", "content_type")
-            .order_by("timestamp", "id")
+            .order_by("id")
         )
 
     @admin.display(description=_("time"))

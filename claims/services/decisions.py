@@ -32,6 +32,7 @@ from claims.models import (
     ServiceBreach,
 )
 from enrollment.models import Enrollment
+from portal import audit
 from portal.transactions import cached, service
 
 ACTIONS = {
@@ -72,6 +73,8 @@ def run(claim: Claim, name: str, **kwargs) -> None:
     if not can_proceed(method):
         raise illegal(claim, name)
     method(**kwargs)
+    if kwargs.get("at") is not None:
+        audit.date_last_transition(claim, kwargs["at"])
 
 
 def locked(claim_id: int) -> Claim:

@@ -203,6 +203,7 @@ def _open_claim(*, refund: RefundRequest, policy: Policy, line, at: dt.datetime)
         by=None,
         state=ClaimState.SUBMITTED,
         transition="submit",
+        at=at,
         description="system: R30 covered request routed to the insurer",
     )
     # R24: a new claim puts its policy in progress, whatever its other claims did.

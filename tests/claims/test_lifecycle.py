@@ -239,3 +239,16 @@ def test_R32_merchants_are_emailed_after_commit(
     (message,) = mailoutbox
     assert message.to == ["alice@shop-a.cn"]
     assert "R1" in message.subject
+
+
+def test_R43_a_late_reported_step_is_dated_when_it_happened(client, request_refund, rita):
+    requested = ev.T0 + dt.timedelta(days=5)
+    claim = request_refund(kind="return_and_refund", at=requested).claim
+    decisions.claim_approve(claim_id=claim.pk, actor=rita)
+    shipped = ev.T0 + dt.timedelta(days=6)
+    ev.send(client, ev.return_shipped("R1", at=shipped))
+
+    stamps = {e.state: e.timestamp for e in timeline(claim)}
+    assert stamps["submitted"] == requested
+    assert stamps["return_shipped"] == shipped
+    assert abs(stamps["awaiting_return"] - claim.submitted_at) > dt.timedelta(days=30)  # now
