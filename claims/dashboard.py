@@ -4,6 +4,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
@@ -72,24 +73,47 @@ def dashboard_for_shop(*, shop, now: dt.datetime | None = None) -> Dashboard:
     return board
 
 
-def _money_trend(board: Dashboard, shop, now):
-    start = _month_start(now, MONTHS - 1)
+CLOSED_MONTHS_CACHE_SECONDS = 3600
+
+
+def _closed_months(shop, now) -> tuple[dict, dict]:
+    """Premiums and payouts per month of the 11 closed months: summing a big shop's year of
+    policies costs ~200 ms on PostgreSQL (bench/RESULTS.md), and closed months barely change,
+    so they are cached for an hour; the current month is always live."""
+    key = f"dashboard:closed-months:{shop.pk}:{_month_start(now):%Y-%m}"
+    found = cache.get(key)
+    if found is None:
+        found = _month_sums(shop, _month_start(now, MONTHS - 1), _month_start(now))
+        cache.set(key, found, CLOSED_MONTHS_CACHE_SECONDS)
+    return found
+
+
+def _month_sums(shop, start, end) -> tuple[dict, dict]:
     premiums = dict(
-        Policy.objects.filter(shop=shop, issued_at__gte=start)
+        Policy.objects.filter(shop=shop, issued_at__gte=start, issued_at__lt=end)
         .annotate(month=TruncMonth("issued_at", tzinfo=SHANGHAI))
         .values_list("month")
         .annotate(total=Sum("premium"))
         .order_by()
     )
     payouts = dict(
-        Payout.objects.filter(shop=shop, paid_at__gte=start)
+        Payout.objects.filter(shop=shop, paid_at__gte=start, paid_at__lt=end)
         .annotate(month=TruncMonth("paid_at", tzinfo=SHANGHAI))
         .values_list("month")
         .annotate(total=Sum("amount"))
         .order_by()
     )
-    premiums = {k.date(): money_sum(v) for k, v in premiums.items()}
-    payouts = {k.date(): money_sum(v) for k, v in payouts.items()}
+    return (
+        {k.date(): money_sum(v) for k, v in premiums.items()},
+        {k.date(): money_sum(v) for k, v in payouts.items()},
+    )
+
+
+def _money_trend(board: Dashboard, shop, now):
+    premiums, payouts = _closed_months(shop, now)
+    this_month = _month_start(now).date()
+    premiums = {**premiums, this_month: board.month_premiums}
+    payouts = {**payouts, this_month: board.month_payouts}
     for i in range(MONTHS - 1, -1, -1):
         month = _month_start(now, i).date()
         premium, payout = premiums.get(month, Decimal("0.00")), payouts.get(month, Decimal("0.00"))

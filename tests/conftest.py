@@ -141,3 +141,12 @@ def migration_data(transactional_db):
         with connection.schema_editor(atomic=True) as schema_editor:
             getattr(module, function)(state_apps, schema_editor)
     ContentType.objects.clear_cache()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache (login throttling, dashboard month sums)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
