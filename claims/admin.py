@@ -228,6 +228,20 @@ class ClaimAdmin(TransitionAdminMixin, admin.ModelAdmin):
     def get_ordering(self, request):
         return ["queue_rank", "review_due_at", "id"]
 
+    def get_search_results(self, request, queryset, search_term):
+        """Exact refund, order or buyer id, each through its unique index. (The admin's own
+        "=field" search compares UPPER() of three joined tables at once: it reads every
+        claim, 0.8 s for 100,000.)"""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        claims = Claim.objects.values("pk")
+        matching = claims.filter(refund__platform_refund_id=term).union(
+            claims.filter(refund__order__platform_order_id=term),
+            claims.filter(buyer__platform_buyer_id=term),
+        )
+        return queryset.filter(pk__in=matching), False
+
     def get_readonly_fields(self, request, obj=None):
         return [f for fieldset in self.fieldsets for f in fieldset[1]["fields"]]
 

@@ -327,6 +327,16 @@ def _is_return(claim) -> bool:
     return claim.kind == RefundKind.RETURN_AND_REFUND
 
 
+# R32: the review queue's rank (claims.selectors.claim_queue): reviews, refusals to rule on,
+# the rest. Indexed with the review deadline ("claim_queue_idx").
+CLAIM_QUEUE_RANK = models.Case(
+    models.When(state=ClaimState.SUBMITTED, then=models.Value(0)),
+    models.When(state=ClaimState.RECEIPT_REFUSED, then=models.Value(1)),
+    default=models.Value(2),
+    output_field=models.IntegerField(),
+)
+
+
 class Claim(FSMModelMixin, models.Model):
     """A warranty-card (质保卡) claim: a covered refund request handled by the insurer."""
 
@@ -380,6 +390,9 @@ class Claim(FSMModelMixin, models.Model):
             models.Index(fields=["state", "receipt_due_at"]),
             models.Index(fields=["shop", "state", "-submitted_at"]),
             models.Index(fields=["buyer", "submitted_at"]),
+            models.Index(
+                CLAIM_QUEUE_RANK, models.F("review_due_at"), models.F("id"), name="claim_queue_idx"
+            ),
         ]
 
     def __str__(self):

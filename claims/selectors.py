@@ -3,25 +3,28 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from claims.models import Buyer, BuyerFeedback, Claim, ClaimState, FeedbackState
+from claims.models import (
+    CLAIM_QUEUE_RANK,
+    Buyer,
+    BuyerFeedback,
+    Claim,
+    ClaimState,
+    FeedbackState,
+)
 
 
-def claim_queue(queryset: QuerySet[Claim] | None = None, *, now=None) -> QuerySet[Claim]:
-    """R32: overdue reviews first, then reviews by deadline, refusals to rule on, the rest."""
-    now = now or timezone.now()
+def claim_queue(queryset: QuerySet[Claim] | None = None) -> QuerySet[Claim]:
+    """R32: overdue reviews first, then reviews by deadline, refusals to rule on, the rest
+    (ordered by queue_rank, review_due_at, id).
+
+    The rank does not depend on the time: reviews ordered by deadline already put the overdue
+    ones (deadline < now) first. So it is indexed with the deadline ("claim_queue_idx"), and
+    the first page of 100,000 claims is read from that index instead of sorting them all."""
     queryset = Claim.objects.all() if queryset is None else queryset
-    return queryset.annotate(
-        queue_rank=Case(
-            When(state=ClaimState.SUBMITTED, review_due_at__lt=now, then=Value(0)),
-            When(state=ClaimState.SUBMITTED, then=Value(1)),
-            When(state=ClaimState.RECEIPT_REFUSED, then=Value(2)),
-            default=Value(3),
-            output_field=IntegerField(),
-        )
-    )
+    return queryset.annotate(queue_rank=CLAIM_QUEUE_RANK)
 
 
 @dataclass(frozen=True)
@@ -61,16 +64,23 @@ def policies_for_shop(
     *, shop, q: str = "", status: str = "", issued_from=None, issued_to=None, now=None
 ) -> QuerySet:
     """R24: the shop's policies, newest first, searchable by order id, buyer id or SKU."""
-    from claims.models import OrderLine, Policy, PolicyClaimStatus, PolicyStatus
+    from claims.models import Order, OrderLine, Policy, PolicyClaimStatus, PolicyStatus
 
     now = now or timezone.now()
     policies = Policy.objects.filter(shop=shop).select_related("order", "order__buyer")
     q = (q or "").strip()
     if q:
-        sku = OrderLine.objects.filter(order_id=OuterRef("order_id"), sku=q)
-        policies = policies.filter(
-            Q(order__platform_order_id=q) | Q(order__buyer__platform_buyer_id=q) | Exists(sku)
+        # The orders that match, each way through its own index, then their policies: an OR
+        # across the joined tables would scan every policy of the shop (1.5 s at 400,000).
+        orders = (
+            Order.objects.filter(platform_order_id=q)
+            .values("id")
+            .union(
+                Order.objects.filter(buyer__platform_buyer_id=q).values("id"),
+                OrderLine.objects.filter(sku=q).values("order_id"),
+            )
         )
+        policies = policies.filter(order_id__in=orders)
     if status in (
         PolicyStatus.CLAIM_IN_PROGRESS,
         PolicyStatus.CLAIM_PAID,

@@ -60,9 +60,10 @@ def keyset_page(queryset: QuerySet, params, *, key: str, per_page: int = PER_PAG
     if before:
         value, pk = before
         rows = list(
-            queryset.filter(Q(**{f"{key}__gt": value}) | Q(**{key: value, "id__gt": pk})).order_by(
-                key, "id"
-            )[: per_page + 1]
+            queryset.filter(
+                Q(**{f"{key}__gte": value}),
+                Q(**{f"{key}__gt": value}) | Q(**{key: value, "id__gt": pk}),
+            ).order_by(key, "id")[: per_page + 1]
         )
         has_newer = len(rows) > per_page
         rows = list(reversed(rows[:per_page]))
@@ -70,7 +71,12 @@ def keyset_page(queryset: QuerySet, params, *, key: str, per_page: int = PER_PAG
     else:
         if after:
             value, pk = after
-            queryset = queryset.filter(Q(**{f"{key}__lt": value}) | Q(**{key: value, "id__lt": pk}))
+            # `key <= value` is implied by the OR; stated alone it gives the index scan its
+            # starting point (without it, page 2,000 reads and skips the 99,950 rows before).
+            queryset = queryset.filter(
+                Q(**{f"{key}__lte": value}),
+                Q(**{f"{key}__lt": value}) | Q(**{key: value, "id__lt": pk}),
+            )
         rows = list(queryset[: per_page + 1])
         has_older = len(rows) > per_page
         rows = rows[:per_page]

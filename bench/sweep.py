@@ -1,0 +1,161 @@
+"""The deadline sweep (R90/R91) on the full dataset: nothing due, then 10,000 items due.
+
+Copies the dataset database (`CREATE DATABASE ... TEMPLATE`, so the dataset itself stays as
+built), then, in-process and in production mode against the copy:
+
+1. times `claims.services.sweep.sweep_deadlines()` with nothing due (3 runs);
+2. makes 10,000 items due by moving deadlines into the past: 4,000 returns awaiting a
+   tracking number (closed, R33), 3,000 shipped returns the merchant left unconfirmed
+   (received + breach + refunded + paid, R38) and 3,000 reviews (flagged overdue, R32);
+3. times one sweep over them, then a second one (idempotent: nothing more to do).
+
+The copy is dropped afterwards (--keep to keep it).
+
+    .venv/bin/python bench/sweep.py [--database-url postgres://postgres@127.0.0.1:5432/warranty_scale]
+"""
+
+import argparse
+import datetime as dt
+import os
+import secrets
+import statistics
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/warranty_scale"
+DUE = {"awaiting_return": 4_000, "return_shipped": 3_000, "submitted": 3_000}
+TARGET_EMPTY_S = 1.0
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=DEFAULT_URL)
+    parser.add_argument("--keep", action="store_true", help="keep the copy of the database")
+    return parser.parse_args()
+
+
+def copy_database(database_url: str) -> tuple[str, str]:
+    """(copy's URL, maintenance URL); the source must have no other session."""
+    import psycopg
+
+    url = urllib.parse.urlsplit(database_url)
+    name = url.path.lstrip("/")
+    maintenance = urllib.parse.urlunsplit(("postgresql", url.netloc, "/postgres", "", ""))
+    copy = f"{name}_sweep"
+    with psycopg.connect(maintenance, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{name}"')
+    return urllib.parse.urlunsplit(("postgres", url.netloc, f"/{copy}", "", "")), maintenance
+
+
+def make_due(now: dt.datetime) -> int:
+    """Move the deadlines of 10,000 open claims into the past (an hour ago)."""
+    from django.db import connection
+
+    past = now - dt.timedelta(hours=1)
+    column = {
+        "awaiting_return": "return_due_at",
+        "return_shipped": "receipt_due_at",
+        "submitted": "review_due_at",
+    }
+    total = 0
+    with connection.cursor() as cursor:
+        for state, count in DUE.items():
+            extra = ", review_overdue = false" if state == "submitted" else ""
+            cursor.execute(
+                f"UPDATE claims_claim SET {column[state]} = %s{extra} WHERE id IN "
+                f"(SELECT id FROM claims_claim WHERE state = %s ORDER BY id LIMIT %s)",
+                [past, state, count],
+            )
+            total += cursor.rowcount
+        cursor.execute("ANALYZE claims_claim")
+    return total
+
+
+class QueryCounter:
+    def __init__(self):
+        self.n = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.n += 1
+        return execute(sql, params, many, context)
+
+
+def main() -> int:
+    args = parse_args()
+    started = time.perf_counter()
+    copy_url, maintenance = copy_database(args.database_url)
+    print(f"deadline sweep on a copy of the dataset: {copy_url} "
+          f"(copied in {time.perf_counter() - started:.1f} s)")  # fmt: skip
+    os.environ.update(
+        {
+            "DEBUG": "false",
+            "SECRET_KEY": secrets.token_urlsafe(64),
+            "PLATFORM_WEBHOOK_SECRET": secrets.token_urlsafe(32),
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",  # e-mails only enqueued
+            "DATABASE_URL": copy_url,
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.utils import timezone
+
+    from claims.services.sweep import sweep_deadlines
+
+    try:
+        empty = []
+        for _ in range(3):
+            counter = QueryCounter()
+            start = time.perf_counter()
+            with connection.execute_wrapper(counter):
+                result = sweep_deadlines()
+            empty.append(time.perf_counter() - start)
+            print(
+                f"  nothing due: {empty[-1] * 1000:7.1f} ms, {counter.n} queries, "
+                f"{result.as_dict()}"
+            )
+        verdict = "met" if statistics.median(empty) < TARGET_EMPTY_S else "MISSED"
+        print(
+            f"sweep with nothing due: median {statistics.median(empty) * 1000:.1f} ms "
+            f"(target < {TARGET_EMPTY_S:.0f} s: {verdict})"
+        )
+        now = timezone.now()
+        due = make_due(now)
+        counter = QueryCounter()
+        start = time.perf_counter()
+        with connection.execute_wrapper(counter):
+            result = sweep_deadlines()
+        seconds = time.perf_counter() - start
+        print(
+            f"sweep with {due:,} items due: {seconds:.1f} s ({due / seconds:.0f} items/s), "
+            f"{counter.n:,} queries, {result.as_dict()}"
+        )
+        start = time.perf_counter()
+        again = sweep_deadlines()
+        print(
+            f"  and again right after: {(time.perf_counter() - start) * 1000:.1f} ms, "
+            f"{again.as_dict()} (idempotent)"
+        )
+    finally:
+        connection.close()
+        if not args.keep:
+            import psycopg
+
+            with psycopg.connect(maintenance, autocommit=True) as conn:
+                name = urllib.parse.urlsplit(copy_url).path.lstrip("/")
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
