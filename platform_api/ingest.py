@@ -14,7 +14,7 @@ from django.db import IntegrityError
 
 from claims.services import policies, refunds
 from platform_api.models import PlatformEvent
-from platform_api.schemas import EventError, parse_event
+from platform_api.schemas import EventError, parse_event, text_problem
 from portal.transactions import batch_cache, platform_event
 
 logger = logging.getLogger(__name__)
@@ -102,7 +102,8 @@ def _raw_id(raw) -> str | None:
 
 
 def apply_events(raw_events: list) -> list[Result]:
-    candidate_ids = [i for i in (_raw_id(r) for r in raw_events) if i]
+    # An id the database cannot hold is rejected by parse_event, not looked up here.
+    candidate_ids = [i for i in (_raw_id(r) for r in raw_events) if i and not text_problem(i)]
     seen = set(
         PlatformEvent.objects.filter(event_id__in=candidate_ids).values_list("event_id", flat=True)
     )

@@ -11,6 +11,17 @@ class EventError(ValueError):
     """A per-event rejection with a clear message (R83)."""
 
 
+def text_problem(value: str) -> str | None:
+    """Why the database cannot store this text (NUL, lone surrogates from JSON escapes)."""
+    if "\x00" in value:
+        return "must not contain NUL characters"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "is not valid Unicode text"
+    return None
+
+
 class Field:
     description = ""
 
@@ -28,6 +39,9 @@ class Str(Field):
     def parse(self, value, path):
         if not isinstance(value, str):
             raise EventError(f"{path} must be a string")
+        problem = text_problem(value)
+        if problem:
+            raise EventError(f"{path} {problem}")
         value = value.strip()
         if len(value) < self.min_length:
             raise EventError(f"{path} must not be empty")
@@ -84,7 +98,9 @@ class Money(Field):
 
 
 class Time(Field):
-    description = "ISO 8601 instant with a UTC offset"
+    description = "ISO 8601 instant with a UTC offset, in the years 2000 to 2999"
+    EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    LATEST = dt.datetime(3000, 1, 1, tzinfo=dt.UTC)  # deadlines are added to it: no overflow
 
     def parse(self, value, path):
         if not isinstance(value, str):
@@ -95,7 +111,13 @@ class Time(Field):
             raise EventError(f"{path} must be an ISO 8601 time with offset") from None
         if parsed.tzinfo is None:
             raise EventError(f"{path} needs a UTC offset (e.g. +08:00 or Z)")
-        return parsed.astimezone(dt.UTC)
+        try:
+            parsed = parsed.astimezone(dt.UTC)
+        except OverflowError:  # e.g. 0001-01-01T00:00+01:00 is before year 1 in UTC
+            parsed = None
+        if parsed is None or not self.EARLIEST <= parsed < self.LATEST:
+            raise EventError(f"{path} must be in the years 2000 to 2999")
+        return parsed
 
     def schema(self):
         return {"type": "string", "format": "date-time"}

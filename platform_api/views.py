@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from platform_api import auth, readback
 from platform_api.ingest import apply_events
 from platform_api.openapi import openapi_document
+from platform_api.schemas import text_problem
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ def events(request):
         return _error(401, "invalid or missing signature")  # R81: nothing is stored
     try:
         payload = json.loads(body, parse_float=Decimal)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: nested too deep
         return _error(400, "malformed JSON")
     if isinstance(payload, dict) and "events" in payload:
         batch = payload["events"]
@@ -67,19 +68,21 @@ def _signed_get(view):
     return wrapped
 
 
+@csrf_exempt  # signed, no cookies: a wrong method is a 405, not a CSRF 403
 @require_GET
 @_signed_get
 def order_detail(request, order_id: str):
     """R87: the order's insurance and policy."""
-    data = readback.order(order_id)
+    data = None if text_problem(order_id) else readback.order(order_id)
     return JsonResponse(data) if data else _error(404, f"unknown order {order_id!r}")
 
 
+@csrf_exempt
 @require_GET
 @_signed_get
 def refund_detail(request, refund_id: str):
     """R87: the refund's coverage and claim."""
-    data = readback.refund(refund_id)
+    data = None if text_problem(refund_id) else readback.refund(refund_id)
     return JsonResponse(data) if data else _error(404, f"unknown refund {refund_id!r}")
 
 

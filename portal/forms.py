@@ -1,5 +1,6 @@
 import hashlib
 
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -13,12 +14,9 @@ LOCKOUT_SECONDS = 15 * 60
 THROTTLED = _("Too many failed sign-ins. Please wait 15 minutes and try again.")
 
 
-class LoginForm(AuthenticationForm):
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "invalid_login": _("The login or password is wrong. Both are case-sensitive."),
-        "throttled": THROTTLED,
-    }
+class ThrottledLogin:
+    """Counts failed sign-ins per login and address; shared by the portal's and the admin's
+    login forms, so guessing through either counts against both."""
 
     def _keys(self) -> tuple[str, str]:
         address = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
@@ -40,3 +38,17 @@ class LoginForm(AuthenticationForm):
                 cache.add(key, 0, LOCKOUT_SECONDS)
                 cache.incr(key)
             raise
+
+
+class LoginForm(ThrottledLogin, AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("The login or password is wrong. Both are case-sensitive."),
+        "throttled": THROTTLED,
+    }
+
+
+class AdminLoginForm(ThrottledLogin, AdminAuthenticationForm):
+    """The insurer's sign-in at /admin/login/ (staff and superusers): throttled the same way."""
+
+    error_messages = {**AdminAuthenticationForm.error_messages, "throttled": THROTTLED}

@@ -19,6 +19,9 @@ if (BASE_DIR / ".env").exists():
     environ.Env.read_env(BASE_DIR / ".env")
 
 DEBUG = env.bool("DEBUG", default=True)
+# seed_demo creates logins with a published password: development only (test runners
+# switch DEBUG off, so the flag is taken here, from the environment).
+DEMO_SEEDING_ALLOWED = DEBUG
 
 _DEV_SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"
 SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET_KEY)

@@ -4,11 +4,12 @@ from django.urls import include, path, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from portal import views
-from portal.forms import LoginForm
+from portal.forms import AdminLoginForm, LoginForm
 
 admin.site.site_header = _("Warranty+ insurer workbench")
 admin.site.site_title = _("Warranty+ admin")
 admin.site.index_title = _("30-day quality warranty+ program")
+admin.site.login_form = AdminLoginForm  # password guessing is throttled there too
 
 urlpatterns = [
     path("", views.home, name="home"),

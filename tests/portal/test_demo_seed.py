@@ -50,3 +50,12 @@ def test_the_demo_has_invoice_requests_in_every_state_one_of_them_overdue():
     requests = list(InvoiceRequest.objects.all())
     assert {i.state for i in requests} == set(InvoiceState.values)
     assert [i.state for i in requests if i.is_overdue] == ["submitted"]
+
+
+def test_the_demo_refuses_to_seed_production(settings):
+    from django.core.management.base import CommandError
+
+    settings.DEMO_SEEDING_ALLOWED = False
+    with pytest.raises(CommandError, match="production"):
+        call_command("seed_demo")
+    assert not Shop.objects.exists()

@@ -8,9 +8,10 @@ from collections import Counter
 from contextlib import contextmanager
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Min
 from django.test.utils import override_settings
@@ -70,11 +71,19 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+        parser.add_argument(
+            "--force", action="store_true", help="seed even in production mode (DEBUG=false)"
+        )
 
     @override_settings(
         MAILERS={"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
     )
     def handle(self, *args, base_url, **options):
+        if not settings.DEMO_SEEDING_ALLOWED and not options["force"]:
+            raise CommandError(
+                "seed_demo creates logins with a published password: it refuses to run in "
+                "production mode (DEBUG=false). Pass --force for a throw-away staging copy."
+            )
         with transaction.atomic():
             staff = self._staff()
             for platform_id, name, login, target in SHOPS:
