@@ -556,7 +556,7 @@ def main() -> int:
         f"floor again at the end: p50 {statistics.median(floor_again):.1f} ms, "
         f"p95 {percentile(floor_again, 0.95):.1f} ms"
     )
-    n, ms, _q = queries["CSV export (400,000 policies)"]
+    n, ms, _q = queries.get("CSV export (400,000 policies)", (0, 0.0, None))
     for i, run in enumerate(csv_runs, start=1):
         print(
             f"CSV export run {i}: first byte {run['ttfb_ms']:.0f} ms, full download "
