@@ -1,5 +1,6 @@
 import hashlib
 
+from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.cache import cache
@@ -14,12 +15,23 @@ LOCKOUT_SECONDS = 15 * 60
 THROTTLED = _("Too many failed sign-ins. Please wait 15 minutes and try again.")
 
 
+def client_address(request) -> str:
+    """The signing-in client's address. Behind the TLS proxy (BEHIND_TLS_PROXY) REMOTE_ADDR
+    is the proxy's own; the client is the last X-Forwarded-For entry, the one the trusted
+    proxy appended (earlier entries come from the client and may be forged)."""
+    address = request.META.get("REMOTE_ADDR", "")
+    if settings.SECURE_PROXY_SSL_HEADER:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
+        address = forwarded or address
+    return address
+
+
 class ThrottledLogin:
     """Counts failed sign-ins per login and address; shared by the portal's and the admin's
     login forms, so guessing through either counts against both."""
 
     def _keys(self) -> tuple[str, str]:
-        address = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
+        address = client_address(self.request) if self.request else ""
         login = (self.data.get("username") or "").strip().lower()
         digest = hashlib.sha256(f"{login}|{address}".encode()).hexdigest()[:32]
         return f"login-fail:{digest}", f"login-fail-addr:{address}"
@@ -43,7 +55,7 @@ class ThrottledLogin:
 class LoginForm(ThrottledLogin, AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
-        "invalid_login": _("The login or password is wrong. Both are case-sensitive."),
+        "invalid_login": _("The login or password is wrong. The password is case-sensitive."),
         "throttled": THROTTLED,
     }
 
