@@ -93,35 +93,14 @@ def setup_django() -> None:
 
 def migrate_and_enroll() -> None:
     """Migrate, then enroll the bench shop 60 days ago, so that past orders are insured."""
-    import time_machine
-    from django.contrib.auth import get_user_model
-    from django.core.management import call_command
-    from django.utils import timezone
+    from bench.common import enroll_bench_shop
 
-    from enrollment import services
-    from enrollment.models import Shop
-
-    call_command("migrate", verbosity=0)
-    underwriter = get_user_model().objects.create_user("bench-underwriter", is_staff=True)
-    with time_machine.travel(timezone.now() - dt.timedelta(days=60), tick=True):
-        services.invitation_create(
-            platform_shop_id=SHOP_ID,
-            shop_name="压测电器店",
-            contact_email="bench@shop.example",
-            expires_at=timezone.now() + dt.timedelta(days=30),
-            actor=underwriter,
-        )
-        shop = Shop.objects.get(platform_shop_id=SHOP_ID)
-        enrollment = services.enrollment_apply(
-            shop=shop,
-            actor=shop.merchants.get().user,
-            alipay_account="13800138000",
-            return_contact="王经理",
-            return_phone="0571-88888888",
-            return_address="杭州市余杭区文一西路 1 号",
-            accept_terms=True,
-        )
-        services.enrollment_approve(enrollment_id=enrollment.pk, actor=underwriter)
+    enroll_bench_shop(
+        platform_shop_id=SHOP_ID,
+        shop_name="压测电器店",
+        contact_email="bench@shop.example",
+        underwriter="bench-underwriter",
+    )
 
 
 def free_port() -> int:

@@ -160,36 +160,14 @@ def close_db() -> None:
 
 def enroll_shop() -> None:
     """Migrate, enroll the shop 60 days ago (its past orders are insured), set a password."""
-    import time_machine
-    from django.contrib.auth import get_user_model
-    from django.core.management import call_command
-    from django.utils import timezone
+    from bench.common import enroll_bench_shop
 
-    from enrollment import services
-    from enrollment.models import Shop
-
-    call_command("migrate", verbosity=0)
-    underwriter = get_user_model().objects.create_user("rel-underwriter", is_staff=True)
-    with time_machine.travel(timezone.now() - dt.timedelta(days=60), tick=True):
-        services.invitation_create(
-            platform_shop_id=SHOP_ID,
-            shop_name="可靠性测试电器店",
-            contact_email="reliability@shop.example",
-            expires_at=timezone.now() + dt.timedelta(days=30),
-            actor=underwriter,
-        )
-        shop = Shop.objects.get(platform_shop_id=SHOP_ID)
-        merchant = shop.merchants.get().user
-        enrollment = services.enrollment_apply(
-            shop=shop,
-            actor=merchant,
-            alipay_account="13800138000",
-            return_contact="王经理",
-            return_phone="0571-88888888",
-            return_address="杭州市余杭区文一西路 1 号",
-            accept_terms=True,
-        )
-        services.enrollment_approve(enrollment_id=enrollment.pk, actor=underwriter)
+    merchant = enroll_bench_shop(
+        platform_shop_id=SHOP_ID,
+        shop_name="可靠性测试电器店",
+        contact_email="reliability@shop.example",
+        underwriter="rel-underwriter",
+    )
     merchant.set_password(PASSWORD)
     merchant.save()
 
