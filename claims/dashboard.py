@@ -126,19 +126,34 @@ def _money_trend(board: Dashboard, shop, now):
     )
 
 
-def _claims_trend(board: Dashboard, shop, now):
-    local_today = now.astimezone(SHANGHAI).date()
-    this_week = local_today - dt.timedelta(days=local_today.weekday())
-    start = dt.datetime.combine(this_week - dt.timedelta(weeks=WEEKS - 1), dt.time(), SHANGHAI)
+def _week_counts(shop, start: dt.datetime, end: dt.datetime | None) -> dict:
+    claims = Claim.objects.filter(shop=shop, submitted_at__gte=start)
+    if end is not None:
+        claims = claims.filter(submitted_at__lt=end)
     counts: dict = {}
     for week, reason, n in (
-        Claim.objects.filter(shop=shop, submitted_at__gte=start)
-        .annotate(week=TruncWeek("submitted_at", tzinfo=SHANGHAI))
+        claims.annotate(week=TruncWeek("submitted_at", tzinfo=SHANGHAI))
         .values_list("week", "refund__reason")
         .annotate(n=Count("id"))
         .order_by()
     ):
         counts.setdefault(week.date(), {})[reason] = n
+    return counts
+
+
+def _claims_trend(board: Dashboard, shop, now):
+    local_today = now.astimezone(SHANGHAI).date()
+    this_week = local_today - dt.timedelta(days=local_today.weekday())
+    this_week_start = dt.datetime.combine(this_week, dt.time(), SHANGHAI)
+    start = this_week_start - dt.timedelta(weeks=WEEKS - 1)
+    # Closed weeks are cached like closed months (the join with the reasons costs ~40 ms for
+    # a big shop, bench/RESULTS.md); the current week is always live.
+    key = f"dashboard:closed-weeks:{shop.pk}:{this_week:%Y-%m-%d}"
+    closed = cache.get(key)
+    if closed is None:
+        closed = _week_counts(shop, start, this_week_start)
+        cache.set(key, closed, CLOSED_MONTHS_CACHE_SECONDS)
+    counts = {**closed, **_week_counts(shop, this_week_start, None)}
     keys = [(r.value, r.label) for r in RefundReason if r in COVERED_REASONS]
     for i in range(WEEKS - 1, -1, -1):
         week = this_week - dt.timedelta(weeks=i)
