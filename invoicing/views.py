@@ -6,7 +6,7 @@ from decimal import Decimal, InvalidOperation
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -14,7 +14,12 @@ from invoicing import selectors, services
 from invoicing.forms import InvoiceRequestForm
 from invoicing.models import InvoiceRequest
 from portal.clock import today
-from portal.merchant import merchant_required, merchant_shop, shop_get_or_404
+from portal.merchant import (
+    merchant_required,
+    private_file_owner_or_404,
+    private_file_response,
+    shop_get_or_404,
+)
 
 VIEW_PERMISSION = "invoicing.view_invoicerequest"
 
@@ -120,23 +125,14 @@ def cancel(request, pk: int):
     return redirect("invoicing:records")
 
 
-def _invoice_for_download(request, pk: int) -> InvoiceRequest:
-    """R100/R102: the shop's merchants and staff who may view invoices; a 404 for anyone else."""
-    user = request.user
-    if user.is_staff and user.has_perm(VIEW_PERMISSION):
-        return get_object_or_404(InvoiceRequest, pk=pk)
-    request.shop = merchant_shop(user)
-    if request.shop is None:
-        raise Http404
-    return shop_get_or_404(request, InvoiceRequest, pk=pk)
-
-
 @require_GET
 def invoice_pdf(request, pk: int):
     """The electronic invoice's PDF, from private storage, never from a public URL.
 
     Like evidence files (R102), anyone else, signed in or not, gets a 404."""
-    invoice = _invoice_for_download(request, pk)
+    invoice = private_file_owner_or_404(
+        request, InvoiceRequest, staff_permission=VIEW_PERMISSION, pk=pk
+    )
     if not invoice.invoice_pdf:
         raise Http404
     response = FileResponse(
@@ -145,7 +141,4 @@ def invoice_pdf(request, pk: int):
         filename=f"invoice-{invoice.invoice_number}.pdf",
         content_type="application/pdf",
     )
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'"
-    return response
+    return private_file_response(response)

@@ -9,10 +9,10 @@ import logging
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.db import IntegrityError
 
 from claims.services import policies, refunds
+from claims.services.evidence import evidence_discard
 from platform_api.models import PlatformEvent
 from platform_api.schemas import EventError, parse_event, text_problem
 from portal.transactions import batch_cache, platform_event
@@ -130,26 +130,18 @@ def _apply_one(raw, seen: set) -> Result:
                 raise _Duplicate from None
             HANDLERS[event_type](data, stored)
     except _Duplicate:
-        _delete(stored)
+        evidence_discard(stored)
         seen.add(event_id)
         return Result(event_id, DUPLICATE)
     except ValidationError as error:
-        _delete(stored)
+        evidence_discard(stored)
         return Result(event_id, REJECTED, "; ".join(error.messages))
     except IntegrityError:  # a concurrent request wrote the same order or refund first
-        _delete(stored)
+        evidence_discard(stored)
         return Result(event_id, REJECTED, "conflicts with a concurrent write; send it again")
     except Exception:  # a bug must not block the rest of the batch
-        _delete(stored)
+        evidence_discard(stored)
         logger.exception("platform event %s (%s) failed", event_id, event_type)
         return Result(event_id, REJECTED, "internal error while applying the event; retry later")
     seen.add(event_id)
     return Result(event_id, APPLIED)
-
-
-def _delete(paths: list[str]) -> None:
-    for path in paths:
-        try:
-            default_storage.delete(path)
-        except OSError:
-            logger.warning("could not delete evidence file %s of a rejected event", path)

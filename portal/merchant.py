@@ -51,3 +51,26 @@ def shop_get_or_404(request, queryset: QuerySet | type[Model], *, via: str = "sh
         return shop_filter(request, queryset, via=via).get(**lookup)
     except (queryset.model if isinstance(queryset, QuerySet) else queryset).DoesNotExist:
         raise Http404 from None
+
+
+def private_file_owner_or_404(request, model: type[Model], *, staff_permission: str, pk):
+    """R100/R102: a private file's record, for staff holding `staff_permission` or a merchant
+    of the record's shop; anyone else, signed in or not, gets a 404."""
+    user = request.user
+    if user.is_authenticated and user.is_staff and user.has_perm(staff_permission):
+        try:
+            return model._default_manager.get(pk=pk)
+        except model.DoesNotExist:
+            raise Http404 from None
+    request.shop = merchant_shop(user)
+    if request.shop is None:
+        raise Http404
+    return shop_get_or_404(request, model, pk=pk)
+
+
+def private_file_response(response):
+    """Headers for a private file: never cached by shared caches, never sniffed or run."""
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'"
+    return response

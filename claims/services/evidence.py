@@ -3,13 +3,17 @@ Django's storage API in private paths (R102)."""
 
 import hashlib
 import io
+import logging
 import warnings
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from PIL import Image, UnidentifiedImageError
 
 from claims.models import Evidence
+
+logger = logging.getLogger(__name__)
 
 MAX_FILES = 9
 MAX_BYTES = 5 * 1024 * 1024
@@ -87,3 +91,12 @@ def evidence_store(
         stored.append(evidence.file.name)
     evidence.save()
     return evidence
+
+
+def evidence_discard(paths: list[str]) -> None:
+    """Delete the files `evidence_store` saved for a write that then failed."""
+    for path in paths:
+        try:
+            default_storage.delete(path)
+        except OSError:
+            logger.warning("could not delete evidence file %s of a failed write", path)

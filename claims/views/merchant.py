@@ -8,7 +8,6 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
 from django.shortcuts import redirect, render
@@ -20,6 +19,7 @@ from claims import dashboard, selectors
 from claims.forms import FeedbackForm, PolicyFilterForm, RefundFilterForm, RefuseReceiptForm
 from claims.models import Claim, ClaimState, Payout, Policy, PolicyStatus
 from claims.services import decisions, feedback
+from claims.services.evidence import evidence_discard
 from portal import audit
 from portal.clock import SHANGHAI, start_of_day
 from portal.csv_export import csv_response
@@ -252,7 +252,7 @@ def claim_refuse_receipt(request, pk: int):
                 stored=stored,
             )
         except ValidationError as error:
-            _discard(stored)
+            evidence_discard(stored)
             if hasattr(error, "error_dict") and set(error.error_dict) <= set(form.fields):
                 for field_name, errors in error.error_dict.items():
                     form.add_error(field_name, errors)
@@ -268,11 +268,6 @@ def claim_refuse_receipt(request, pk: int):
     return render(
         request, "claims/claim_refuse_receipt.html", {"claim": claim, "form": form}, status=status
     )
-
-
-def _discard(paths):
-    for path in paths:
-        default_storage.delete(path)
 
 
 # --- buyer feedback (R60) ---
@@ -294,7 +289,7 @@ def _report(request, *, policy=None, claim=None, back):
                 stored=stored,
             )
         except ValidationError as error:
-            _discard(stored)
+            evidence_discard(stored)
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, _("Thank you. The insurer will look into this buyer."))
