@@ -14,7 +14,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
-from django_fsm import TransitionNotAllowed, can_proceed
 
 from enrollment import pricing, selectors
 from enrollment.models import (
@@ -28,6 +27,7 @@ from enrollment.models import (
 )
 from portal import audit
 from portal.clock import local_date
+from portal.fsm import run_transition
 from portal.money import percent
 from portal.money import rate as as_rate
 
@@ -216,13 +216,7 @@ def _locked(enrollment_id: int) -> Enrollment:
 
 
 def _run(enrollment: Enrollment, name: str, **kwargs) -> Enrollment:
-    method = getattr(enrollment, name)
-    if not can_proceed(method):
-        raise _not_allowed(enrollment)
-    try:
-        method(**kwargs)
-    except TransitionNotAllowed:
-        raise _not_allowed(enrollment) from None
+    run_transition(enrollment, name, refused=lambda: _not_allowed(enrollment), **kwargs)
     enrollment.save()
     return enrollment
 

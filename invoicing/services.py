@@ -30,6 +30,7 @@ from invoicing.validators import (
 )
 from portal import audit
 from portal.clock import local_date
+from portal.fsm import run_transition
 from portal.money import money
 
 MAX_MONTHS = 12
@@ -248,10 +249,7 @@ def _not_allowed(invoice: InvoiceRequest) -> ValidationError:
 
 
 def _run(invoice: InvoiceRequest, name: str, **kwargs) -> None:
-    method = getattr(invoice, name)
-    if not can_proceed(method):
-        raise _not_allowed(invoice)
-    method(**kwargs)
+    run_transition(invoice, name, refused=lambda: _not_allowed(invoice), **kwargs)
 
 
 def _notify(invoice: InvoiceRequest, event: str) -> None:

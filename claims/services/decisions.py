@@ -12,7 +12,6 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import can_proceed
 
 from claims.models import (
     BREACH_POINTS_PER_SUB_ORDER,
@@ -33,6 +32,7 @@ from claims.models import (
 )
 from enrollment.models import Enrollment
 from portal import audit
+from portal.fsm import run_transition
 from portal.transactions import cached, service
 
 ACTIONS = {
@@ -69,10 +69,7 @@ def illegal(claim: Claim, name: str) -> ValidationError:
 
 def run(claim: Claim, name: str, **kwargs) -> None:
     """Run one guarded transition (R40): refuse clearly when the state does not allow it."""
-    method = getattr(claim, name)
-    if not can_proceed(method):
-        raise illegal(claim, name)
-    method(**kwargs)
+    run_transition(claim, name, refused=lambda: illegal(claim, name), **kwargs)
     if kwargs.get("at") is not None:
         audit.date_last_transition(claim, kwargs["at"])
 

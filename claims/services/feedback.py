@@ -2,11 +2,11 @@
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django_fsm import can_proceed
 
 from claims.models import Buyer, BuyerFeedback, Claim, FeedbackCategory, FeedbackState, Policy
 from claims.services.evidence import evidence_check_count, evidence_store
 from portal import audit
+from portal.fsm import run_transition
 from portal.transactions import service
 
 DESCRIPTION_REQUIRED = "Please describe the problem."
@@ -55,12 +55,16 @@ def feedback_create(
 
 def _decide(feedback_id: int, name: str, *, actor, note: str) -> BuyerFeedback:
     feedback = BuyerFeedback.objects.select_for_update().get(pk=feedback_id)
-    method = getattr(feedback, name)
-    if not can_proceed(method):
-        raise ValidationError(
+    run_transition(
+        feedback,
+        name,
+        refused=lambda: ValidationError(
             f"this feedback is already {feedback.state}", code="illegal_transition"
-        )
-    method(by=actor, at=timezone.now(), description=(note or "").strip())
+        ),
+        by=actor,
+        at=timezone.now(),
+        description=(note or "").strip(),
+    )
     feedback.save()
     return feedback
 
