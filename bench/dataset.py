@@ -336,11 +336,11 @@ class Build:
             tier = rng.choices([1, 2, 3, 4, 5], [5, 10, 40, 30, 15])[0]
             if pk in ineligible:
                 yield [
-                    str(pk), f"B{pk:08d}", str(tier), "f", ts(ineligible[pk]),
+                    str(pk), f"B{pk:08d}", str(tier), "revoked", ts(ineligible[pk]),
                     "repeated profiteering (bench data)", "credit rating lowered", str(N_SHOPS + 1),
                 ]  # fmt: skip
             else:
-                yield [str(pk), f"B{pk:08d}", str(tier), "t", r"\N", "", "", r"\N"]
+                yield [str(pk), f"B{pk:08d}", str(tier), "eligible", r"\N", "", "", r"\N"]
 
     # refunds and claims
 
@@ -545,7 +545,8 @@ class Build:
             yield [
                 str(r["pk"]), f"R{r['pk']:09d}", r["kind"], r["reason"],
                 money(self.o_first_line_paid[i]), "用了两天就坏了", ts(r["requested"]),
-                val(c is not None), reason, ts(cancelled), f"{r['pk']:064x}",
+                val(c is not None), reason, "cancelled" if cancelled else "recorded", ts(cancelled),
+                f"{r['pk']:064x}",
                 str(self.o_buyer[i]), str(self.o_first_line[i]), str(i + 1), str(self.o_shop[i]),
             ]  # fmt: skip
 
@@ -576,6 +577,7 @@ class Build:
                 ts(c.get("shipped")), ts(c.get("receipt_due")), c.get("ground", ""),
                 "包裹是空的" if c.get("ground") else "", ts(c.get("refunded")), ts(c.get("closed")),
                 str(self.o_buyer[i]), str(self.o_shop[i]), str(i + 1), str(r["pk"]),
+                str(self.o_first_line[i]),
             ]  # fmt: skip
 
     def payouts(self):
@@ -606,7 +608,7 @@ class Build:
             if "breach" in c:
                 pk += 1
                 cause, at = c["breach"]
-                yield [str(pk), cause, "10000", ts(at), ts(at + 3 * D), str(c["pk"]), str(self.o_shop[r["order"]])]  # fmt: skip
+                yield [str(pk), cause, "10000", ts(at), "settled", ts(at + 3 * D), str(c["pk"]), str(self.o_shop[r["order"]])]  # fmt: skip
 
     def state_logs(self, claim_ct: int):
         pk = 0
@@ -877,7 +879,7 @@ def main() -> int:
             "id",
             "platform_buyer_id",
             "credit_tier",
-            "eligible",
+            "eligibility",
             "revoked_at",
             "revoke_reason",
             "credit_impact",
@@ -913,6 +915,7 @@ def main() -> int:
             "requested_at",
             "covered",
             "not_covered_reason",
+            "state",
             "cancelled_at",
             "content_hash",
             "buyer_id",
@@ -952,6 +955,7 @@ def main() -> int:
             "shop_id",
             "policy_id",
             "refund_id",
+            "line_id",
         ],
         build.claim_rows(),
     )
@@ -967,7 +971,7 @@ def main() -> int:
     )
     load.copy(
         "claims_servicebreach",
-        ["id", "cause", "points", "recorded_at", "settled_at", "claim_id", "shop_id"],
+        ["id", "cause", "points", "recorded_at", "state", "settled_at", "claim_id", "shop_id"],
         build.breaches(),
     )
     load.copy(

@@ -432,13 +432,13 @@ class ClaimAdmin(TransitionAdminMixin, admin.ModelAdmin):
 
 @admin.register(Buyer)
 class BuyerAdmin(TransitionAdminMixin, admin.ModelAdmin):
-    list_display = ["platform_buyer_id", "credit_tier", "eligible", "revoked_at"]
-    list_filter = ["eligible", "credit_tier"]
+    list_display = ["platform_buyer_id", "credit_tier", "eligibility", "revoked_at"]
+    list_filter = ["eligibility", "credit_tier"]
     search_fields = ["=platform_buyer_id"]
     readonly_fields = [
         "platform_buyer_id",
         "credit_tier",
-        "eligible",
+        "eligibility",
         "revoked_at",
         "revoked_by",
         "revoke_reason",
@@ -653,8 +653,8 @@ class BuyerCompensationAdmin(_ReadOnlyAdmin):
 
 @admin.register(ServiceBreach)
 class ServiceBreachAdmin(_ReadOnlyAdmin):
-    list_display = ["claim", "shop", "cause", "points", "recorded_at", "settled_at"]
-    list_filter = ["cause", ("settled_at", admin.EmptyFieldListFilter)]
+    list_display = ["claim", "shop", "cause", "points", "recorded_at", "state", "settled_at"]
+    list_filter = ["cause", "state"]
     list_select_related = ["claim__refund", "shop"]
     actions = ["settle"]
 

@@ -16,6 +16,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 from enrollment.models import Shop
+from portal.fsm import SYSTEM_ONLY
 
 MONEY = {"max_digits": 14, "decimal_places": 2}  # R1
 RETURN_SHIPPING = Decimal("10.00")  # R36: fixed return shipping added to the payout cap
@@ -23,6 +24,14 @@ BUYER_SHIPPING_COMPENSATION = Decimal("10.00")  # R37
 BREACH_POINTS_PER_SUB_ORDER = 10_000  # R38
 COVERAGE_HOURS = 720  # R23
 REVIEW_PERMISSION = "claims.decide_claim"
+BUYER_PERMISSION = "claims.change_buyer"  # R62: revoke a buyer's eligibility
+BREACH_PERMISSION = "claims.change_servicebreach"  # R38: mark the points granted
+
+
+def is_shop_merchant(instance, user) -> bool:
+    """R41/R100: a transition the merchant of the record's own shop fires (and nobody else)."""
+    merchant = getattr(user, "merchant", None)
+    return merchant is not None and merchant.shop_id == instance.shop_id
 
 
 class ClaimSettings(models.Model):
@@ -54,11 +63,22 @@ class ClaimSettings(models.Model):
         return cls.objects.order_by("pk").first() or cls.objects.create()
 
 
-class Buyer(models.Model):
+class Eligibility(models.TextChoices):
+    ELIGIBLE = "eligible", _("Eligible")
+    REVOKED = "revoked", _("Eligibility revoked")
+
+
+class Buyer(FSMModelMixin, models.Model):
     platform_buyer_id = models.CharField(_("platform buyer id"), max_length=64, unique=True)
     credit_tier = models.PositiveSmallIntegerField(_("credit tier"), default=3)
-    # R62: the insurer may strip a buyer of the service.
-    eligible = models.BooleanField(_("eligible for the service"), default=True)
+    # R62: the insurer may strip a buyer of the service (a transition, R40).
+    eligibility = FSMField(
+        _("eligibility"),
+        max_length=10,
+        choices=Eligibility.choices,
+        default=Eligibility.ELIGIBLE,
+        protected=True,
+    )
     revoked_at = models.DateTimeField(_("eligibility revoked at"), null=True, blank=True)
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -78,6 +98,25 @@ class Buyer(models.Model):
 
     def __str__(self):
         return self.platform_buyer_id
+
+    @property
+    def eligible(self) -> bool:
+        return self.eligibility == Eligibility.ELIGIBLE
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=eligibility,
+        source=Eligibility.ELIGIBLE,
+        target=Eligibility.REVOKED,
+        permission=BUYER_PERMISSION,
+    )
+    def revoke(self, *, by=None, at, description, credit_impact):
+        """R62: later requests from this buyer are merchant-handled; credit impact recorded."""
+        self.revoked_at = at
+        self.revoked_by = by
+        self.revoke_reason = description
+        self.credit_impact = credit_impact
 
 
 class Order(models.Model):
@@ -229,7 +268,12 @@ class NotCoveredReason(models.TextChoices):
     BUYER_INELIGIBLE = "buyer_ineligible", _("The buyer's eligibility was revoked")
 
 
-class RefundRequest(models.Model):
+class RefundState(models.TextChoices):
+    RECORDED = "recorded", _("Recorded")
+    CANCELLED = "cancelled", _("Withdrawn by the buyer")
+
+
+class RefundRequest(FSMModelMixin, models.Model):
     """Every refund request a buyer makes on a line, covered or not (R30, R44)."""
 
     platform_refund_id = models.CharField(_("refund id"), max_length=64, unique=True)
@@ -245,6 +289,13 @@ class RefundRequest(models.Model):
     covered = models.BooleanField(_("warranty-card claim"))
     not_covered_reason = models.CharField(
         _("why not covered"), max_length=24, choices=NotCoveredReason.choices, blank=True
+    )
+    state = FSMField(
+        _("state"),
+        max_length=10,
+        choices=RefundState.choices,
+        default=RefundState.RECORDED,
+        protected=True,
     )
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     content_hash = models.CharField(max_length=64)  # a repeated refund id must repeat its content
@@ -274,6 +325,18 @@ class RefundRequest(models.Model):
             return RefundReason(self.reason).label
         except ValueError:
             return self.reason
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=RefundState.RECORDED,
+        target=RefundState.CANCELLED,
+        permission=SYSTEM_ONLY,
+    )
+    def cancel(self, *, by=None, at, description=""):
+        """The buyer withdrew the request (the platform's refund.cancelled)."""
+        self.cancelled_at = at
 
 
 class ClaimState(models.TextChoices):
@@ -341,6 +404,15 @@ class Claim(FSMModelMixin, models.Model):
     """A warranty-card (质保卡) claim: a covered refund request handled by the insurer."""
 
     refund = models.OneToOneField(RefundRequest, on_delete=models.PROTECT, related_name="claim")
+    # The refund's sub-order, kept on the claim so the database holds "one live claim per
+    # sub-order" (R42 whatever the concurrency; constraint "claim_one_live_per_line").
+    line = models.ForeignKey(
+        OrderLine,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="claims",
+        verbose_name=_("sub-order"),
+    )
     policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="claims")
     shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="claims")
     buyer = models.ForeignKey(Buyer, on_delete=models.PROTECT, related_name="claims")
@@ -383,6 +455,13 @@ class Claim(FSMModelMixin, models.Model):
         permissions = [("decide_claim", "Can decide claims and rule on refused receipts")]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="claim_amount_positive"),
+            # R42: a sub-order has at most one claim in progress or paid, whatever the
+            # concurrency; a rejected, cancelled or closed claim does not block a new request.
+            models.UniqueConstraint(
+                fields=["line"],
+                condition=Q(state__in=[*OPEN_CLAIM_STATES, ClaimState.PAID]),
+                name="claim_one_live_per_line",
+            ),
         ]
         indexes = [
             models.Index(fields=["state", "review_due_at"]),
@@ -420,6 +499,7 @@ class Claim(FSMModelMixin, models.Model):
     )
     def approve_refund(self, *, by=None, at, description=""):
         self.decided_at = at
+        self.review_overdue = at > self.review_due_at  # R32: judged by the decision's time
 
     @fsm_log_by
     @fsm_log_description
@@ -433,6 +513,7 @@ class Claim(FSMModelMixin, models.Model):
     def approve_return(self, *, by=None, at, return_due_at, return_address, description=""):
         """R33: the buyer gets the shop's return address and a tracking deadline."""
         self.decided_at = at
+        self.review_overdue = at > self.review_due_at
         self.return_due_at = return_due_at
         self.return_address = return_address
 
@@ -446,6 +527,7 @@ class Claim(FSMModelMixin, models.Model):
     )
     def reject(self, *, by=None, at, description):
         self.decided_at = at
+        self.review_overdue = at > self.review_due_at
         self.rejection_reason = description
         self.closed_at = at
 
@@ -453,37 +535,63 @@ class Claim(FSMModelMixin, models.Model):
     @fsm_log_description
     @transition(
         field=state,
-        source=[ClaimState.SUBMITTED, ClaimState.AWAITING_RETURN],
+        # CLOSED_TIMEOUT: the buyer withdrew before the return deadline, reported after the
+        # sweep closed the claim (the service checks the withdrawal's own time, R33).
+        source=[ClaimState.SUBMITTED, ClaimState.AWAITING_RETURN, ClaimState.CLOSED_TIMEOUT],
         target=ClaimState.CANCELLED,
+        permission=SYSTEM_ONLY,
     )
     def cancel(self, *, by=None, at, description=""):
         self.closed_at = at
 
     @fsm_log_by
     @fsm_log_description
-    @transition(field=state, source=ClaimState.AWAITING_RETURN, target=ClaimState.RETURN_SHIPPED)
+    @transition(
+        field=state,
+        # CLOSED_TIMEOUT: a return shipped before its deadline but reported after the sweep
+        # closed the claim reopens it (the service checks the shipment's own time, R33).
+        source=[ClaimState.AWAITING_RETURN, ClaimState.CLOSED_TIMEOUT],
+        target=ClaimState.RETURN_SHIPPED,
+        permission=SYSTEM_ONLY,
+    )
     def ship_return(self, *, by=None, at, carrier, tracking_number, receipt_due_at, description=""):
         self.return_carrier = carrier
         self.return_tracking_number = tracking_number
         self.return_shipped_at = at
         self.receipt_due_at = receipt_due_at
+        self.closed_at = None
 
     @fsm_log_by
     @fsm_log_description
-    @transition(field=state, source=ClaimState.AWAITING_RETURN, target=ClaimState.CLOSED_TIMEOUT)
+    @transition(
+        field=state,
+        source=ClaimState.AWAITING_RETURN,
+        target=ClaimState.CLOSED_TIMEOUT,
+        permission=SYSTEM_ONLY,
+    )
     def close_timeout(self, *, by=None, at, description=""):
         """R33: no tracking number in time: closed, no payout."""
         self.closed_at = at
 
     @fsm_log_by
     @fsm_log_description
-    @transition(field=state, source=ClaimState.RETURN_SHIPPED, target=ClaimState.RECEIVED)
+    @transition(
+        field=state,
+        source=ClaimState.RETURN_SHIPPED,
+        target=ClaimState.RECEIVED,
+        permission=is_shop_merchant,  # or the system when the receipt deadline passes (R38)
+    )
     def confirm_receipt(self, *, by=None, at, description=""):
         pass
 
     @fsm_log_by
     @fsm_log_description
-    @transition(field=state, source=ClaimState.RETURN_SHIPPED, target=ClaimState.RECEIPT_REFUSED)
+    @transition(
+        field=state,
+        source=ClaimState.RETURN_SHIPPED,
+        target=ClaimState.RECEIPT_REFUSED,
+        permission=is_shop_merchant,
+    )
     def refuse_receipt(self, *, by=None, at, ground, description=""):
         """R34: only for missing items, empty parcel, wrong item, fake logistics."""
         self.refusal_ground = ground
@@ -514,7 +622,10 @@ class Claim(FSMModelMixin, models.Model):
     @fsm_log_by
     @fsm_log_description
     @transition(
-        field=state, source=[ClaimState.APPROVED, ClaimState.RECEIVED], target=ClaimState.REFUNDED
+        field=state,
+        source=[ClaimState.APPROVED, ClaimState.RECEIVED],
+        target=ClaimState.REFUNDED,
+        permission=SYSTEM_ONLY,
     )
     def complete_refund(self, *, by=None, at, description=""):
         """R35: the refund completes (refund-only on approval, returns on receipt)."""
@@ -522,7 +633,9 @@ class Claim(FSMModelMixin, models.Model):
 
     @fsm_log_by
     @fsm_log_description
-    @transition(field=state, source=ClaimState.REFUNDED, target=ClaimState.PAID)
+    @transition(
+        field=state, source=ClaimState.REFUNDED, target=ClaimState.PAID, permission=SYSTEM_ONLY
+    )
     def mark_paid(self, *, by=None, at, description=""):
         self.closed_at = at
 
@@ -567,7 +680,12 @@ class BreachCause(models.TextChoices):
     RECEIPT_OVERDUE = "receipt_overdue", _("Return left unconfirmed past the deadline")
 
 
-class ServiceBreach(models.Model):
+class BreachState(models.TextChoices):
+    OWED = "owed", _("Points owed to the buyer")
+    SETTLED = "settled", _("Settled: points granted")
+
+
+class ServiceBreach(FSMModelMixin, models.Model):
     """R38: the merchant owed the service and did not perform it: 10,000 points per sub-order."""
 
     claim = models.OneToOneField(Claim, on_delete=models.PROTECT, related_name="breach")
@@ -575,6 +693,13 @@ class ServiceBreach(models.Model):
     cause = models.CharField(_("cause"), max_length=20, choices=BreachCause.choices)
     points = models.PositiveIntegerField(_("points owed to the buyer"))
     recorded_at = models.DateTimeField(_("recorded at"))
+    state = FSMField(
+        _("state"),
+        max_length=10,
+        choices=BreachState.choices,
+        default=BreachState.OWED,
+        protected=True,
+    )
     settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
 
     class Meta:
@@ -587,7 +712,18 @@ class ServiceBreach(models.Model):
     @property
     def settled(self) -> bool:
         """Seed 4-3: once the points are granted the breach no longer counts as a violation."""
-        return self.settled_at is not None
+        return self.state == BreachState.SETTLED
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=BreachState.OWED,
+        target=BreachState.SETTLED,
+        permission=BREACH_PERMISSION,
+    )
+    def settle(self, *, by=None, at, description=""):
+        self.settled_at = at
 
 
 class FeedbackCategory(models.TextChoices):

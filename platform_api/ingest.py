@@ -35,7 +35,7 @@ class Result:
         return out
 
 
-def _order_placed(data, stored):
+def _order_placed(data, stored, occurred_at):
     policies.order_place(
         order_id=data["order_id"],
         shop_id=data["shop_id"],
@@ -46,15 +46,15 @@ def _order_placed(data, stored):
     )
 
 
-def _order_shipped(data, stored):
+def _order_shipped(data, stored, occurred_at):
     policies.order_ship(order_id=data["order_id"], shipped_at=data["shipped_at"])
 
 
-def _order_received(data, stored):
+def _order_received(data, stored, occurred_at):
     policies.order_receive(order_id=data["order_id"], received_at=data["received_at"])
 
 
-def _refund_requested(data, stored):
+def _refund_requested(data, stored, occurred_at):
     refunds.refund_request(
         refund_id=data["refund_id"],
         order_id=data["order_id"],
@@ -69,16 +69,17 @@ def _refund_requested(data, stored):
     )
 
 
-def _refund_return_shipped(data, stored):
+def _refund_return_shipped(data, stored, occurred_at):
     refunds.refund_return_shipped(
         refund_id=data["refund_id"],
         carrier=data["carrier"],
         tracking_number=data["tracking_number"],
         at=data["shipped_at"],
+        reported_at=occurred_at,  # R33/R38: a late report gives the merchant its full deadline
     )
 
 
-def _refund_cancelled(data, stored):
+def _refund_cancelled(data, stored, occurred_at):
     refunds.refund_cancel(refund_id=data["refund_id"], at=data["cancelled_at"])
 
 
@@ -128,7 +129,7 @@ def _apply_one(raw, seen: set) -> Result:
                 )
             except IntegrityError:  # applied by another request in the meantime
                 raise _Duplicate from None
-            HANDLERS[event_type](data, stored)
+            HANDLERS[event_type](data, stored, occurred_at)
     except _Duplicate:
         evidence_discard(stored)
         seen.add(event_id)

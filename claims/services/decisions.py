@@ -1,8 +1,22 @@
 """The claim state machine's services (R32-R38, R41-R42).
 
-Each service locks the claim, runs guarded transitions (django-fsm-2; django-fsm-log writes
-actor, time, source, target and reason), saves, and schedules the merchant's e-mail after
-commit. System decisions have no user: their reason names the rule that fired (R39, R33, R38).
+Each service locks the claim and fires guarded transitions through `portal.fsm` (the actor's
+permission is the one the model declares; django-fsm-log writes actor, time, source, target
+and reason), saves, and schedules the merchant's e-mail after commit. System decisions have
+no user: their reason names the rule that fired (R39, R33, R38).
+
+Deadlines are judged by the time the action carries, compared with the deadline stored on the
+claim (R90), never by whether the sweep has run yet:
+- a return shipped after `return_due_at` is refused (`return_late`); the claim closes at the
+  deadline (the sweep does it, dated at the deadline). A return shipped on time but reported
+  after the sweep closed the claim reopens it: the buyer met the deadline (R33). The merchant's
+  receipt deadline counts from the later of the shipment and the platform's report of it, so
+  a late report never puts the merchant in breach for days it was not told of;
+- a merchant who confirms receipt after `receipt_due_at` owes the breach the sweep would have
+  recorded (R38); a refusal after it is refused: the return counts as received;
+- a withdrawal after the return deadline of a claim still awaiting its return finds the claim
+  closed by the deadline first; one before it cancels the claim even if the sweep closed it;
+- a review decided after `review_due_at` is counted overdue (R32), flagged by the sweep or not.
 """
 
 import datetime as dt
@@ -19,6 +33,7 @@ from claims.models import (
     CLOSED_CLAIM_STATES,
     OPEN_CLAIM_STATES,
     BreachCause,
+    BreachState,
     BuyerCompensation,
     Claim,
     ClaimSettings,
@@ -31,8 +46,7 @@ from claims.models import (
     ServiceBreach,
 )
 from enrollment.models import Enrollment
-from portal import audit
-from portal.fsm import run_transition
+from portal import fsm
 from portal.transactions import cached, service
 
 ACTIONS = {
@@ -56,6 +70,14 @@ BAD_GROUND = _(
 )
 EVIDENCE_REQUIRED = _("Attach at least one photo as evidence.")
 ILLEGAL = _("cannot %(action)s a claim that is %(state)s (%(code)s)")
+RETURN_LATE = _(
+    "the return was shipped at %(shipped)s, after its deadline %(due)s: the claim closes "
+    "with no payout (R33)"
+)
+RECEIPT_DEADLINE_PASSED = _(
+    "The receipt deadline passed at %(due)s: the return counts as received and can no "
+    "longer be refused (R38)."
+)
 
 
 def illegal(claim: Claim, name: str) -> ValidationError:
@@ -67,23 +89,33 @@ def illegal(claim: Claim, name: str) -> ValidationError:
     return ValidationError(message, code="illegal_transition")
 
 
-def run(claim: Claim, name: str, **kwargs) -> None:
-    """Run one guarded transition (R40): refuse clearly when the state does not allow it."""
-    run_transition(claim, name, refused=lambda: illegal(claim, name), **kwargs)
-    if kwargs.get("at") is not None:
-        audit.date_last_transition(claim, kwargs["at"])
+def run(claim: Claim, name: str, *, by, **kwargs) -> None:
+    """Fire one guarded transition (R40, R41): refuse clearly when the state does not allow
+    it or `by` may not fire it. The service saves once at the end (`save_and_notify`)."""
+    fsm.fire(
+        claim,
+        name,
+        by=by,
+        refused=lambda: illegal(claim, name),
+        action=str(ACTIONS.get(name, name)),
+        save=False,
+        **kwargs,
+    )
 
 
 def locked(claim_id: int) -> Claim:
-    return (
-        Claim.objects.select_for_update(of=("self",))
-        .select_related("refund", "shop", "policy", "refund__line")
-        .get(pk=claim_id)
+    return fsm.lock(
+        Claim.objects.select_related("refund", "shop", "policy", "refund__line"), pk=claim_id
     )
 
 
 def policy_refresh_claim_status(policy_id: int) -> None:
-    """R24: the policy shows its claims' outcome: in progress, paid, or closed."""
+    """R24: the policy shows its claims' outcome: in progress, paid, or closed.
+
+    The policy row is locked before its claims are counted: two claims of one policy
+    changing at once recount one after the other, each seeing the other's outcome."""
+    current = Policy.objects.select_for_update().values_list("claim_status", flat=True)
+    current = current.get(pk=policy_id)
     counts = Claim.objects.filter(policy_id=policy_id).aggregate(
         open=Count("id", filter=Q(state__in=OPEN_CLAIM_STATES)),
         paid=Count("id", filter=Q(state=ClaimState.PAID)),
@@ -97,7 +129,8 @@ def policy_refresh_claim_status(policy_id: int) -> None:
         status = PolicyClaimStatus.CLOSED
     else:
         status = PolicyClaimStatus.NONE
-    Policy.objects.filter(pk=policy_id).exclude(claim_status=status).update(claim_status=status)
+    if status != current:
+        Policy.objects.filter(pk=policy_id).update(claim_status=status)
 
 
 def save_and_notify(claim: Claim, event: str | None = None) -> Claim:
@@ -216,25 +249,61 @@ def claim_reject(*, claim_id: int, actor, reason: str, at: dt.datetime | None = 
     return save_and_notify(claim, "rejected")
 
 
+def close_timeout(claim: Claim) -> None:
+    """R33: no tracking number before the deadline: closed with no payout, dated at the
+    deadline whenever this runs (the sweep, or a later event that finds it passed)."""
+    run(
+        claim,
+        "close_timeout",
+        by=None,
+        at=claim.return_due_at,
+        description="system: R33 no return tracking number before the deadline",
+    )
+
+
 @service
 def claim_cancel(*, claim_id: int, at: dt.datetime) -> Claim:
-    """R41: the buyer withdrew the request."""
+    """R41: the buyer withdrew the request at `at`; the return deadline, if it came first,
+    closed the claim first (R33)."""
     claim = locked(claim_id)
-    run(claim, "cancel", by=None, at=at, description="buyer withdrew the request")
+    deadline_first = claim.return_due_at is not None and at > claim.return_due_at
+    if claim.state == ClaimState.AWAITING_RETURN and deadline_first:
+        close_timeout(claim)
+    elif not (claim.state == ClaimState.CLOSED_TIMEOUT and deadline_first):
+        run(claim, "cancel", by=None, at=at, description="buyer withdrew the request")
     return save_and_notify(claim)
 
 
 @service
 def claim_ship_return(
-    *, claim_id: int, carrier: str, tracking_number: str, at: dt.datetime
+    *,
+    claim_id: int,
+    carrier: str,
+    tracking_number: str,
+    at: dt.datetime,
+    reported_at: dt.datetime | None = None,
 ) -> Claim:
-    """R33/R34: the buyer's tracking number is in; the merchant must act within the deadline."""
+    """R33/R34: the buyer's tracking number is in; the merchant must act within the deadline.
+
+    `at` is when the parcel shipped (judged against `return_due_at`), `reported_at` when the
+    platform reported it (the event's `occurred_at`)."""
     claim = locked(claim_id)
     if claim.kind != RefundKind.RETURN_AND_REFUND:
         raise ValidationError(
             "a refund-only claim has no return to ship", code="illegal_transition"
         )
+    waiting = claim.state in (ClaimState.AWAITING_RETURN, ClaimState.CLOSED_TIMEOUT)
+    if waiting and at > claim.return_due_at:
+        raise ValidationError(
+            RETURN_LATE % {"shipped": at.isoformat(), "due": claim.return_due_at.isoformat()},
+            code="return_late",
+        )
+    reopened = claim.state == ClaimState.CLOSED_TIMEOUT
     settings = claim_settings()
+    told_at = max(at, reported_at or at)  # the merchant can act once the platform reports it
+    description = f"{carrier} {tracking_number}"
+    if reopened:
+        description += " (R33: shipped before the deadline, reported after the claim closed)"
     run(
         claim,
         "ship_return",
@@ -242,20 +311,29 @@ def claim_ship_return(
         at=at,
         carrier=carrier,
         tracking_number=tracking_number,
-        receipt_due_at=at + dt.timedelta(days=settings.receipt_days),  # R38, R90
-        description=f"{carrier} {tracking_number}",
+        receipt_due_at=told_at + dt.timedelta(days=settings.receipt_days),  # R38, R90
+        description=description,
     )
     return save_and_notify(claim, "return_shipped")
 
 
+def receipt_overdue(claim: Claim, at: dt.datetime) -> bool:
+    """R38: the merchant's receipt deadline passed before `at`."""
+    return claim.state == ClaimState.RETURN_SHIPPED and at > claim.receipt_due_at
+
+
 @service
 def claim_confirm_receipt(*, claim_id: int, actor, at: dt.datetime | None = None) -> Claim:
-    """R34/R35: the merchant confirms the return arrived: refund completes, the shop is paid."""
+    """R34/R35: the merchant confirms the return arrived: refund completes, the shop is paid.
+    A confirmation after the receipt deadline owes the buyer the breach points (R38)."""
     claim = locked(claim_id)
     at = at or timezone.now()
+    late = receipt_overdue(claim, at)
     run(claim, "confirm_receipt", by=actor, at=at, description="")
+    if late:
+        record_breach(claim, cause=BreachCause.RECEIPT_OVERDUE, at=at)
     complete_and_pay(claim, by=None, at=at, description="system: R35 refund on receipt")
-    return save_and_notify(claim, "paid")
+    return save_and_notify(claim, "breach" if late else "paid")
 
 
 @service
@@ -278,11 +356,17 @@ def claim_refuse_receipt(
         raise ValidationError({"evidence": EVIDENCE_REQUIRED})
     evidence_check_count(len(evidence))
     claim = locked(claim_id)
+    at = at or timezone.now()
+    if receipt_overdue(claim, at):
+        raise ValidationError(
+            RECEIPT_DEADLINE_PASSED % {"due": claim.receipt_due_at.isoformat()},
+            code="receipt_deadline_passed",
+        )
     run(
         claim,
         "refuse_receipt",
         by=actor,
-        at=at or timezone.now(),
+        at=at,
         ground=ground,
         description=(note or "").strip(),
     )
@@ -314,9 +398,16 @@ def claim_uphold_refusal(*, claim_id: int, actor, note: str = "") -> Claim:
 
 @service
 def breach_settle(*, breach_id: int, actor) -> ServiceBreach:
-    """R38 / seed 4-3: the points were granted; the breach no longer counts as a violation."""
-    breach = ServiceBreach.objects.select_for_update().get(pk=breach_id)
-    if breach.settled_at is None:
-        breach.settled_at = timezone.now()
-        breach.save(update_fields=["settled_at"])
+    """R38 / seed 4-3: the points were granted; the breach no longer counts as a violation.
+    Settling a settled breach changes nothing."""
+    breach = fsm.lock(ServiceBreach.objects.all(), pk=breach_id)
+    if breach.state == BreachState.OWED:
+        fsm.fire(
+            breach,
+            "settle",
+            by=actor,
+            refused=lambda: ValidationError("this breach is already settled", code="settled"),
+            action=str(_("settle")),
+            at=timezone.now(),
+        )
     return breach

@@ -5,8 +5,7 @@ from django.utils import timezone
 
 from claims.models import Buyer, BuyerFeedback, Claim, FeedbackCategory, FeedbackState, Policy
 from claims.services.evidence import evidence_check_count, evidence_store
-from portal import audit
-from portal.fsm import run_transition
+from portal import audit, fsm
 from portal.transactions import service
 
 DESCRIPTION_REQUIRED = "Please describe the problem."
@@ -54,8 +53,8 @@ def feedback_create(
 
 
 def _decide(feedback_id: int, name: str, *, actor, note: str) -> BuyerFeedback:
-    feedback = BuyerFeedback.objects.select_for_update().get(pk=feedback_id)
-    run_transition(
+    feedback = fsm.lock(BuyerFeedback.objects.all(), pk=feedback_id)
+    fsm.fire(
         feedback,
         name,
         refused=lambda: ValidationError(
@@ -65,7 +64,6 @@ def _decide(feedback_id: int, name: str, *, actor, note: str) -> BuyerFeedback:
         at=timezone.now(),
         description=(note or "").strip(),
     )
-    feedback.save()
     return feedback
 
 
@@ -88,15 +86,17 @@ def buyer_revoke_eligibility(
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Please give a reason."})
-    buyer = Buyer.objects.select_for_update().get(pk=buyer_id)
-    if not buyer.eligible:
-        raise ValidationError("this buyer's eligibility is already revoked", code="already_revoked")
-    buyer.eligible = False
-    buyer.revoked_at = timezone.now()
-    buyer.revoked_by = actor
-    buyer.revoke_reason = reason
-    buyer.credit_impact = (credit_impact or "credit rating lowered (R62)").strip()[:200]
-    buyer.save(
-        update_fields=["eligible", "revoked_at", "revoked_by", "revoke_reason", "credit_impact"]
+    buyer = fsm.lock(Buyer.objects.all(), pk=buyer_id)
+    fsm.fire(
+        buyer,
+        "revoke",
+        by=actor,
+        refused=lambda: ValidationError(
+            "this buyer's eligibility is already revoked", code="already_revoked"
+        ),
+        action="revoke the eligibility of",
+        at=timezone.now(),
+        description=reason,
+        credit_impact=(credit_impact or "credit rating lowered (R62)").strip()[:200],
     )
     return buyer

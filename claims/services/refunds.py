@@ -6,7 +6,6 @@ import json
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 
 from claims.models import (
     COVERAGE_HOURS,
@@ -28,7 +27,7 @@ from claims.models import (
 )
 from claims.services import decisions
 from claims.services.evidence import evidence_check_count, evidence_store, verify_image
-from portal import audit
+from portal import audit, fsm
 from portal.transactions import service
 
 KNOWN_REASONS = set(RefundReason.values)
@@ -116,8 +115,12 @@ def refund_request(
             f"refund {refund_id!r} was already recorded with different content",
             code="refund_conflict",
         )
+    # R42: the sub-order's row is locked until this request commits, so two requests on one
+    # line at once decide one after the other (the second sees the first one's claim); the
+    # constraint "claim_one_live_per_line" holds it in the database as well.
     line = (
-        OrderLine.objects.select_related("order", "order__buyer", "order__policy")
+        OrderLine.objects.select_for_update(of=("self",))
+        .select_related("order", "order__buyer", "order__policy")
         .filter(order__platform_order_id=order_id, platform_line_id=line_id)
         .first()
     )
@@ -128,12 +131,11 @@ def refund_request(
             f"unknown line {line_id!r} in order {order_id!r}", code="unknown_line"
         )
     order = line.order
-    if amount <= 0 or amount > line.paid_amount:
-        raise ValidationError(
-            f"amount {amount} must be above 0 and at most the line's paid amount "
-            f"{line.paid_amount}",
-            code="bad_amount",
-        )
+    # R30: every request is recorded, whatever it asks for; R36 caps what a claim pays at the
+    # line's paid amount + 10.00 (`Claim.payable`), so a request above the cap is recorded
+    # with its amount and its claim pays the cap.
+    if amount <= 0:
+        raise ValidationError(f"amount {amount} must be above 0", code="bad_amount")
     for name, data in evidence:  # verify all before writing anything
         verify_image(data, name=name)
     policy = getattr(order, "policy", None)
@@ -144,7 +146,7 @@ def refund_request(
     if (
         not not_covered
         and Claim.objects.filter(
-            Q(state__in=OPEN_CLAIM_STATES) | Q(state=ClaimState.PAID), refund__line=line
+            state__in=[*OPEN_CLAIM_STATES, ClaimState.PAID], line=line
         ).exists()
     ):
         raise ValidationError(
@@ -189,6 +191,7 @@ def _open_claim(*, refund: RefundRequest, policy: Policy, line, at: dt.datetime)
     settings = decisions.claim_settings()
     claim = Claim.objects.create(
         refund=refund,
+        line=line,
         policy=policy,
         shop_id=refund.shop_id,
         buyer=refund.buyer,
@@ -198,6 +201,7 @@ def _open_claim(*, refund: RefundRequest, policy: Policy, line, at: dt.datetime)
         submitted_at=at,
         review_due_at=at + dt.timedelta(hours=settings.review_hours),  # R32, R90
     )
+    fsm.held(claim)  # created by this transaction: no one else sees it before commit
     audit.log_created(
         claim,
         by=None,
@@ -216,22 +220,29 @@ def _open_claim(*, refund: RefundRequest, policy: Policy, line, at: dt.datetime)
 @service
 def refund_cancel(*, refund_id: str, at: dt.datetime) -> RefundRequest:
     """The buyer withdrew: a claim in review or awaiting the return is cancelled (R41)."""
-    refund = RefundRequest.objects.select_for_update().filter(platform_refund_id=refund_id).first()
-    if refund is None:
-        raise ValidationError(f"unknown refund {refund_id!r}", code="unknown_refund")
-    if refund.cancelled_at is not None:
-        raise ValidationError(
+    try:
+        refund = fsm.lock(RefundRequest.objects.all(), platform_refund_id=refund_id)
+    except RefundRequest.DoesNotExist:
+        raise ValidationError(f"unknown refund {refund_id!r}", code="unknown_refund") from None
+    claim = Claim.objects.filter(refund=refund).values_list("pk", flat=True).first()
+    fsm.fire(
+        refund,
+        "cancel",
+        by=None,
+        at=at,
+        description="buyer withdrew the request",
+        refused=lambda: ValidationError(
             f"refund {refund_id!r} is already cancelled", code="already_cancelled"
-        )
-    claim = Claim.objects.filter(refund=refund).first()
+        ),
+    )
     if claim is not None:
-        decisions.claim_cancel(claim_id=claim.pk, at=at)
-    refund.cancelled_at = at
-    refund.save(update_fields=["cancelled_at"])
+        decisions.claim_cancel(claim_id=claim, at=at)
     return refund
 
 
-def refund_return_shipped(*, refund_id: str, carrier: str, tracking_number: str, at) -> Claim:
+def refund_return_shipped(
+    *, refund_id: str, carrier: str, tracking_number: str, at, reported_at=None
+) -> Claim:
     claim = Claim.objects.filter(refund__platform_refund_id=refund_id).first()
     if claim is None:
         if RefundRequest.objects.filter(platform_refund_id=refund_id).exists():
@@ -241,5 +252,9 @@ def refund_return_shipped(*, refund_id: str, carrier: str, tracking_number: str,
             )
         raise ValidationError(f"unknown refund {refund_id!r}", code="unknown_refund")
     return decisions.claim_ship_return(
-        claim_id=claim.pk, carrier=carrier, tracking_number=tracking_number, at=at
+        claim_id=claim.pk,
+        carrier=carrier,
+        tracking_number=tracking_number,
+        at=at,
+        reported_at=reported_at,
     )

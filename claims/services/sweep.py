@@ -1,5 +1,9 @@
 """R90/R91: the deadline sweep. Idempotent: running it twice changes nothing more.
 
+The sweep is the backstop for events that never come: what it does is dated at the deadline
+it enforces, not at the moment it runs, so its outcome is the same whether it ran a second or
+a day after the deadline; the services judge a late event by its own time the same way.
+
 - R33: a return whose tracking number did not come in time closes with no payout.
 - R38: a shipped return the merchant left unconfirmed past the receipt deadline is taken as
   received (with a breach: 10,000 points per sub-order), refunded and paid.
@@ -39,13 +43,7 @@ def _close_timeout(claim_id: int, now: dt.datetime) -> bool:
         claim = decisions.locked(claim_id)
         if claim.state != ClaimState.AWAITING_RETURN or claim.return_due_at >= now:
             return False  # changed since we looked: another sweep or the buyer got there first
-        decisions.run(
-            claim,
-            "close_timeout",
-            by=None,
-            at=now,
-            description="system: R33 no return tracking number before the deadline",
-        )
+        decisions.close_timeout(claim)  # R33, dated at the return deadline
         decisions.save_and_notify(claim, None)
         return True
 
@@ -53,18 +51,19 @@ def _close_timeout(claim_id: int, now: dt.datetime) -> bool:
 def _receipt_overdue(claim_id: int, now: dt.datetime) -> bool:
     with transaction.atomic():
         claim = decisions.locked(claim_id)
-        if claim.state != ClaimState.RETURN_SHIPPED or claim.receipt_due_at >= now:
+        if not decisions.receipt_overdue(claim, now):
             return False
+        due = claim.receipt_due_at  # R38: taken as received when the deadline passed
         decisions.run(
             claim,
             "confirm_receipt",
             by=None,
-            at=now,
+            at=due,
             description="system: R38 merchant receipt deadline passed",
         )
-        decisions.record_breach(claim, cause=BreachCause.RECEIPT_OVERDUE, at=now)
+        decisions.record_breach(claim, cause=BreachCause.RECEIPT_OVERDUE, at=due)
         decisions.complete_and_pay(
-            claim, by=None, at=now, description="system: R35 refund after the receipt deadline"
+            claim, by=None, at=due, description="system: R35 refund after the receipt deadline"
         )
         decisions.save_and_notify(claim, "breach")
         return True

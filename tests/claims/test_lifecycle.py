@@ -76,12 +76,16 @@ def test_R33_an_approved_return_gets_the_address_and_a_7_day_deadline(return_cla
 
 
 def test_R34_R35_R37_a_confirmed_return_pays_the_shop_and_the_buyer(client, return_claim, alice):
-    ev.send(client, ev.return_shipped("R1"))
+    shipped = ev.T0 + dt.timedelta(days=6)
+    ev.send(client, ev.return_shipped("R1", at=shipped, reported_at=shipped))
     return_claim.refresh_from_db()
     assert return_claim.state == "return_shipped"
     assert return_claim.receipt_due_at - return_claim.return_shipped_at == dt.timedelta(days=10)
 
-    decisions.claim_confirm_receipt(claim_id=return_claim.pk, actor=alice)
+    decisions.claim_confirm_receipt(
+        claim_id=return_claim.pk, actor=alice, at=shipped + dt.timedelta(days=3)
+    )
+    assert not ServiceBreach.objects.exists()  # in time: no R38 breach
 
     return_claim.refresh_from_db()
     assert return_claim.state == "paid"

@@ -7,6 +7,7 @@ import itertools
 import json
 
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
 from platform_api.auth import signed_headers
@@ -97,7 +98,11 @@ def refund_requested(
     )
 
 
-def return_shipped(refund_id, *, at=T0 + dt.timedelta(days=6), tracking="SF1234567890"):
+def return_shipped(
+    refund_id, *, at=T0 + dt.timedelta(days=6), tracking="SF1234567890", reported_at=None
+):
+    """The platform reports the tracking number when the event is built (now), unless told
+    otherwise: the merchant's receipt deadline counts from that report (R38)."""
     return event(
         "refund.return_shipped",
         {
@@ -106,6 +111,7 @@ def return_shipped(refund_id, *, at=T0 + dt.timedelta(days=6), tracking="SF12345
             "tracking_number": tracking,
             "shipped_at": iso(at),
         },
+        occurred_at=reported_at or max(at, timezone.now()),
     )
 
 

@@ -106,7 +106,6 @@ def refund_in_shop(client, shop):
     [
         ({"amount": "0"}, "amount"),
         ({"amount": "-5.00"}, "must not be negative"),
-        ({"amount": "199.01"}, "at most the line's paid amount"),
         ({"amount": "1.005"}, "2 decimal places"),
         ({"amount": "abc"}, "decimal amount"),
         ({"reason": "because"}, "reason must be one of"),
@@ -127,6 +126,31 @@ def test_R83_R84_R85_a_bad_refund_is_rejected_clearly_and_nothing_half_applies(
     assert result["status"] == "rejected"
     assert error in result["error"]
     assert not RefundRequest.objects.exists() and not Evidence.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("amount", "payout"),
+    [("205.00", "205.00"), ("209.00", "209.00"), ("250.00", "209.00")],
+)
+def test_R30_R36_a_refund_above_the_paid_amount_is_recorded_and_pays_at_most_paid_plus_10(
+    client, shop, rita, amount, payout
+):
+    """Issue 9: 205.00 on a line paid 199.00 used to be rejected and lost. R30 records every
+    request; R36 caps the payout at paid + 10.00; above the cap the request keeps its amount."""
+    from decimal import Decimal
+
+    from claims.models import Payout
+    from claims.services import decisions
+
+    refund_in_shop(client, shop)
+
+    (result,) = ev.send(client, ev.refund_requested("R1", "O1", amount=amount))
+
+    assert result["status"] == "applied", result
+    refund = RefundRequest.objects.get()
+    assert refund.amount == Decimal(amount) and refund.claim.payable_cap == Decimal("209.00")
+    decisions.claim_approve(claim_id=refund.claim.pk, actor=rita)
+    assert Payout.objects.get().amount == Decimal(payout)
 
 
 def test_R85_a_truncated_image_is_refused(client, shop):
