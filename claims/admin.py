@@ -25,6 +25,7 @@ from claims.models import (
     Evidence,
     Payout,
     Policy,
+    RefundKind,
     RefundRequest,
     ServiceBreach,
 )
@@ -177,10 +178,11 @@ class ClaimAdmin(TransitionAdminMixin, admin.ModelAdmin):
         AdminTransition(
             name="approve",
             label=_("Approve"),
-            permission=REVIEW_PERMISSION,
             form=NoteForm,
             service=_approve,
-            available=lambda c: c.state == ClaimState.SUBMITTED,
+            transition=lambda c: (
+                "approve_refund" if c.kind == RefundKind.REFUND_ONLY else "approve_return"
+            ),
             help_text=_(
                 "Refund only: refunded and paid at once. Return: the buyer gets the "
                 "return address and 7 days for the tracking number (R33, R35)."
@@ -189,7 +191,6 @@ class ClaimAdmin(TransitionAdminMixin, admin.ModelAdmin):
         AdminTransition(
             name="reject",
             label=_("Reject"),
-            permission=REVIEW_PERMISSION,
             form=ReasonForm,
             danger=True,
             service=_reject,
@@ -197,7 +198,6 @@ class ClaimAdmin(TransitionAdminMixin, admin.ModelAdmin):
         AdminTransition(
             name="overrule_refusal",
             label=_("Overrule the refusal"),
-            permission=REVIEW_PERMISSION,
             form=NoteForm,
             service=lambda obj_id, actor, note: decisions.claim_overrule_refusal(
                 claim_id=obj_id, actor=actor, note=note
@@ -210,7 +210,6 @@ class ClaimAdmin(TransitionAdminMixin, admin.ModelAdmin):
         AdminTransition(
             name="uphold_refusal",
             label=_("Uphold the refusal"),
-            permission=REVIEW_PERMISSION,
             form=NoteForm,
             danger=True,
             service=lambda obj_id, actor, note: decisions.claim_uphold_refusal(
@@ -451,7 +450,6 @@ class BuyerAdmin(TransitionAdminMixin, admin.ModelAdmin):
         AdminTransition(
             name="revoke",
             label=_("Revoke eligibility"),
-            permission="claims.change_buyer",
             form=RevokeForm,
             danger=True,
             available=lambda b: b.eligible,
@@ -532,7 +530,6 @@ class BuyerFeedbackAdmin(TransitionAdminMixin, admin.ModelAdmin):
         AdminTransition(
             name="uphold",
             label=_("Uphold"),
-            permission=REVIEW_PERMISSION,
             form=NoteForm,
             service=lambda obj_id, actor, note: feedback.feedback_uphold(
                 feedback_id=obj_id, actor=actor, note=note
@@ -542,7 +539,6 @@ class BuyerFeedbackAdmin(TransitionAdminMixin, admin.ModelAdmin):
         AdminTransition(
             name="dismiss",
             label=_("Dismiss"),
-            permission=REVIEW_PERMISSION,
             form=NoteForm,
             service=lambda obj_id, actor, note: feedback.feedback_dismiss(
                 feedback_id=obj_id, actor=actor, note=note

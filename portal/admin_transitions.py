@@ -40,20 +40,37 @@ class ReasonForm(forms.Form):
 
 @dataclass(frozen=True)
 class AdminTransition:
-    name: str  # the FSM transition method on the model
+    name: str  # the button's name; by default the FSM transition method on the model
     label: str
     service: Callable  # service(obj_id=..., actor=..., **form.cleaned_data)
-    permission: str  # "app_label.codename"
+    # "app_label.codename"; by default the permission the model's @transition declares
+    # (R41: the same declaration portal.fsm.fire checks in the service).
+    permission: str | None = None
     form: type[forms.Form] | None = None
     danger: bool = False
     help_text: str = ""
-    # When the button shows; default: the FSM transition `name` can run from the state.
+    # When the button shows; default: the FSM transition can run from the state.
     available: Callable | None = None
+    # The model's transition this button fires, when it is not `name`: a name, or a
+    # function of the object (e.g. "approve" fires approve_refund or approve_return).
+    transition: str | Callable | None = None
+
+    def method(self, obj):
+        name = self.transition or self.name
+        return getattr(obj, name(obj) if callable(name) else name)
 
     def is_available(self, obj) -> bool:
         if self.available is not None:
             return bool(self.available(obj))
-        return can_proceed(getattr(obj, self.name))
+        return can_proceed(self.method(obj))
+
+    def permitted(self, user, obj) -> bool:
+        """Whether `user` may fire this on `obj`, whatever its state (the state is the
+        service's to refuse, with a clear message): the permission the model declares."""
+        if self.permission is not None:
+            return user.has_perm(self.permission)
+        transitions = self.method(obj)._django_fsm.transitions.values()
+        return any(t.has_perm(obj, user) for t in transitions)
 
 
 class TransitionAdminMixin:
@@ -64,9 +81,7 @@ class TransitionAdminMixin:
         if obj is None:
             return []
         return [
-            t
-            for t in self.transitions
-            if request.user.has_perm(t.permission) and t.is_available(obj)
+            t for t in self.transitions if t.is_available(obj) and t.permitted(request.user, obj)
         ]
 
     def get_urls(self):
@@ -95,7 +110,7 @@ class TransitionAdminMixin:
         transition = next((t for t in self.transitions if t.name == name), None)
         if transition is None:
             raise Http404
-        if not request.user.has_perm(transition.permission):
+        if not transition.permitted(request.user, obj):
             raise PermissionDenied
         opts = self.model._meta
         change_url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
