@@ -3,6 +3,7 @@
 import json
 import logging
 from decimal import Decimal
+from urllib.parse import quote
 
 from django.http import JsonResponse
 from django.utils import translation
@@ -28,8 +29,8 @@ def _error(status: int, message: str) -> JsonResponse:
 @require_POST
 def events(request):
     """R80-R83: one event or {"events": [...]} (at most 1,000); a result per event."""
-    length = request.headers.get("Content-Length")
-    if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
+    length = request.headers.get("Content-Length", "")  # as sent: may be "²" or 5,000 digits
+    if length.isascii() and length.isdigit() and (len(length) > 18 or int(length) > MAX_BODY_BYTES):
         return _error(413, f"body over {MAX_BODY_BYTES} bytes")
     body = request.read(MAX_BODY_BYTES + 1)
     if len(body) > MAX_BODY_BYTES:
@@ -57,10 +58,48 @@ def events(request):
     return JsonResponse({"results": [r.as_dict() for r in results]})
 
 
+# What a client leaves unescaped in a path: RFC 3986 pchar and "/" (quote() keeps "-._~"),
+# and "%", which in `request.path` only begins a byte Django re-escaped (see _sent_path).
+_PATH_SAFE = "/:@!$&'()*+,;=%"
+
+
+def _wsgi_bytes(value: str) -> bytes:
+    """The bytes behind a WSGI environ string (latin-1 by PEP 3333), never raising."""
+    try:
+        return value.encode("latin-1")
+    except UnicodeEncodeError:  # not from a server; from a test or a misbehaving middleware
+        return value.encode("utf-8", "backslashreplace")
+
+
+def _sent_path(request) -> bytes:
+    """R87: the path with query string as the client sent it.
+
+    The server's raw request URI when it gives one (gunicorn: RAW_URI; others: REQUEST_URI).
+    Else rebuilt: Django has already replaced the environ's PATH_INFO (request.environ is
+    request.META) by its text, in which bytes that are not UTF-8 stand re-escaped ("%FF");
+    percent-encode that text as UTF-8 leaving those escapes and what a client leaves
+    unescaped, then add the query string, which Django leaves as received. (Lower-case hex
+    and a literal "%" sent as "%25" cannot be told apart there: the raw URI keeps the
+    first, the get_full_path() spelling the caller also accepts covers the second.)
+    """
+    environ = request.META
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if raw:
+        return _wsgi_bytes(raw)
+    sent = quote(request.path.encode("utf-8", "backslashreplace"), safe=_PATH_SAFE)
+    query = environ.get("QUERY_STRING", "")
+    return sent.encode("ascii") + (b"?" + _wsgi_bytes(query) if query else b"")
+
+
 def _signed_get(view):
     def wrapped(request, *args, **kwargs):
-        if auth.verify(request, request.get_full_path().encode()):
-            return _error(401, "invalid or missing signature")
+        # The path as sent; also Django's re-escaped spelling, which clients sign today (it
+        # differs only where the path is not UTF-8 or has a character Django escapes).
+        tails = list(dict.fromkeys([_sent_path(request), request.get_full_path().encode()]))
+        problem = auth.verify(request, tails)
+        if problem:
+            logger.warning("platform API: %s", problem)
+            return _error(401, "invalid or missing signature")  # R81/R87
         return view(request, *args, **kwargs)
 
     wrapped.__name__ = view.__name__
