@@ -364,13 +364,24 @@ def follow_ups(count_tag: str, time_tag: str, n: int) -> list[tuple[str, int, in
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
+    from claims.models import Claim
     from claims.simulator import event, iso
     from platform_api.ingest import apply_events
 
-    at = timezone.now()
+    # R33: each return ships (and each withdrawal happens) before its claim's return deadline,
+    # one hour after the approval, judged by the event's own time.
+    decided = dict(
+        Claim.objects.filter(
+            refund__platform_refund_id__startswith=f"{count_tag[:-5]}"
+        ).values_list("refund__platform_refund_id", "decided_at")
+    )
+
+    def when(rid):
+        return (decided.get(rid) or timezone.now()) + dt.timedelta(hours=1)
 
     def shipped(tag, i):
         rid = f"{tag}-{i:03d}-R"
+        at = when(rid)
         data = {
             "refund_id": rid,
             "carrier": "顺丰",
@@ -381,6 +392,7 @@ def follow_ups(count_tag: str, time_tag: str, n: int) -> list[tuple[str, int, in
 
     def cancelled(tag, i):
         rid = f"{tag}-{i:03d}-R"
+        at = when(rid)
         return event(rid, "refund.cancelled", at, {"refund_id": rid, "cancelled_at": iso(at)})
 
     rows = []
