@@ -10,14 +10,17 @@ def enroll_bench_shop(
     so that orders placed in the recent past are insured (R20). Returns its merchant user."""
     import time_machine
     from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
     from django.core.management import call_command
     from django.utils import timezone
 
     from enrollment import services
     from enrollment.models import Shop
+    from portal.groups import UNDERWRITER
 
     call_command("migrate", verbosity=0)
     staff = get_user_model().objects.create_user(underwriter, is_staff=True)
+    staff.groups.add(Group.objects.get(name=UNDERWRITER))  # approving needs its permission (R101)
     with time_machine.travel(timezone.now() - dt.timedelta(days=60), tick=True):
         services.invitation_create(
             platform_shop_id=platform_shop_id,

@@ -244,8 +244,8 @@ class Build:
         for n in range(1, N_SHOPS + 1):
             at = self.enrolled_at - 7 * D
             yield [
-                str(n), f"shop{n:03d}@scale.example", ts(at + 30 * D), ts(at), r"\N", "",
-                str(N_SHOPS + 3), str(n),
+                str(n), f"shop{n:03d}@scale.example", ts(at + 30 * D), ts(at), "issued", r"\N",
+                "", str(N_SHOPS + 3), str(n),
             ]  # fmt: skip
 
     def enrollments(self):
@@ -800,6 +800,7 @@ def main() -> int:
             "contact_email",
             "expires_at",
             "created_at",
+            "state",
             "revoked_at",
             "note",
             "invited_by_id",

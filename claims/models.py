@@ -16,7 +16,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 from enrollment.models import Shop
-from portal.fsm import SYSTEM_ONLY
+from portal.fsm import SYSTEM_ONLY, is_shop_merchant
 
 MONEY = {"max_digits": 14, "decimal_places": 2}  # R1
 RETURN_SHIPPING = Decimal("10.00")  # R36: fixed return shipping added to the payout cap
@@ -26,12 +26,6 @@ COVERAGE_HOURS = 720  # R23
 REVIEW_PERMISSION = "claims.decide_claim"
 BUYER_PERMISSION = "claims.change_buyer"  # R62: revoke a buyer's eligibility
 BREACH_PERMISSION = "claims.change_servicebreach"  # R38: mark the points granted
-
-
-def is_shop_merchant(instance, user) -> bool:
-    """R41/R100: a transition the merchant of the record's own shop fires (and nobody else)."""
-    merchant = getattr(user, "merchant", None)
-    return merchant is not None and merchant.shop_id == instance.shop_id
 
 
 class ClaimSettings(models.Model):

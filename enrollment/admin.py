@@ -7,6 +7,7 @@ import datetime as dt
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -21,6 +22,7 @@ from enrollment.models import (
     Industry,
     IndustryPricing,
     Invitation,
+    InvitationState,
     Merchant,
     PremiumRate,
     Shop,
@@ -34,9 +36,45 @@ from portal.admin_transitions import (
 )
 from portal.money import percent
 
+STAFF_AS_MERCHANT = _(
+    "Insurer staff and superusers cannot be merchant users: choose the shop's own login (R101)."
+)
+MERCHANT_OF_OTHER_SHOP = _(
+    "This user is already a merchant user of %(shop)s: a merchant user belongs to one shop (R100)."
+)
+
+
+class MerchantForm(forms.ModelForm):
+    """R100/R101: only a user who is not staff, not a superuser and not a merchant user of
+    another shop can be bound to a shop. The raw-id popup lists only non-staff users
+    (`Merchant.user`'s limit_choices_to), but any id can be typed in: this form refuses it,
+    with the reason beside the field. The one-to-one link holds "one shop" in the database."""
+
+    class Meta:
+        model = Merchant
+        fields = ["user"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Look the id up among all users, so that clean_user can say why one is refused
+        # (limit_choices_to alone says only "not one of the available choices").
+        self.fields["user"].queryset = get_user_model().objects.select_related("merchant__shop")
+
+    def clean_user(self):
+        user = self.cleaned_data["user"]
+        if user.is_staff or user.is_superuser:
+            raise ValidationError(STAFF_AS_MERCHANT, code="staff")
+        merchant = getattr(user, "merchant", None)
+        if merchant is not None and merchant.pk != self.instance.pk:
+            raise ValidationError(
+                MERCHANT_OF_OTHER_SHOP % {"shop": merchant.shop.name}, code="other_shop"
+            )
+        return user
+
 
 class MerchantInline(admin.TabularInline):
     model = Merchant
+    form = MerchantForm
     extra = 0
     raw_id_fields = ["user"]
 
@@ -122,10 +160,22 @@ class InvitationForm(forms.ModelForm):
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
-    list_display = ["shop", "contact_email", "created_at", "expires_at", "is_live", "revoked_at"]
+    list_display = [
+        "shop",
+        "contact_email",
+        "created_at",
+        "expires_at",
+        "is_live",
+        "state",
+        "revoked_at",
+    ]
+    list_filter = ["state"]
     search_fields = ["shop__name", "shop__platform_shop_id", "contact_email"]
     list_select_related = ["shop"]
     actions = ["revoke"]
+
+    def get_inlines(self, request, obj):
+        return [TimelineInline] if obj is not None else []  # R40: who revoked it, and when
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
@@ -148,6 +198,7 @@ class InvitationAdmin(admin.ModelAdmin):
             "expires_at",
             "invited_by",
             "created_at",
+            "state",
             "revoked_at",
             "note",
         ]
@@ -155,7 +206,15 @@ class InvitationAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        return ["shop", "contact_email", "expires_at", "invited_by", "created_at", "revoked_at"]
+        return [
+            "shop",
+            "contact_email",
+            "expires_at",
+            "invited_by",
+            "created_at",
+            "state",
+            "revoked_at",
+        ]
 
     def get_changeform_initial_data(self, request):
         return {"expires_at": timezone.now() + dt.timedelta(days=30)}
@@ -185,12 +244,19 @@ class InvitationAdmin(admin.ModelAdmin):
     @admin.display(boolean=True, description=_("live"))
     def is_live(self, obj):
         """As selectors.invitation_live: not revoked, not expired, not turned into a service."""
-        return obj.revoked_at is None and obj.expires_at > timezone.now() and not obj.used
+        return (
+            obj.state == InvitationState.ISSUED and obj.expires_at > timezone.now() and not obj.used
+        )
 
     @admin.action(description=_("Revoke the selected invitations"), permissions=["change"])
     def revoke(self, request, queryset):
-        for invitation in queryset:
-            services.invitation_revoke(invitation_id=invitation.pk, actor=request.user)
+        """R40: each through the audited service; those already revoked are left as they are."""
+        for invitation in queryset.filter(state=InvitationState.ISSUED):
+            try:
+                services.invitation_revoke(invitation_id=invitation.pk, actor=request.user)
+            except ValidationError as error:
+                if error.code != "state":  # revoked meanwhile: as asked
+                    raise
         self.message_user(request, _("Invitations revoked."), messages.SUCCESS)
 
 

@@ -12,11 +12,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, FSMModelMixin, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 from enrollment.validators import validate_alipay_account, validate_phone
 from portal.clock import local_date
+from portal.fsm import is_shop_merchant
 
 # R15: a shop that exited may apply again on or after the Asia/Shanghai exit date + 91 days.
 REENTRY_AFTER_DAYS = 91
@@ -43,6 +45,11 @@ class Shop(models.Model):
         return f"{self.name} ({self.platform_shop_id})"
 
 
+# R100/R101: who may be a merchant user: never insurer staff or a superuser. (The one-to-one
+# link to the user is the database's guarantee that a merchant user belongs to one shop.)
+MERCHANT_USERS = {"is_staff": False, "is_superuser": False}
+
+
 class Merchant(models.Model):
     """A merchant user belongs to exactly one shop (R100)."""
 
@@ -50,6 +57,7 @@ class Merchant(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         related_name="merchant",
+        limit_choices_to=MERCHANT_USERS,
         verbose_name=_("user"),
     )
     shop = models.ForeignKey(
@@ -64,7 +72,17 @@ class Merchant(models.Model):
         return f"{self.user.get_username()} @ {self.shop.name}"
 
 
-class Invitation(models.Model):
+class InvitationState(models.TextChoices):
+    # Expiry and use are not states: an invitation expires with time and is used by an
+    # enrollment (selectors.invitation_live). Revocation is the one change staff make (R40).
+    ISSUED = "issued", pgettext_lazy("invitation state", "Issued")
+    REVOKED = "revoked", pgettext_lazy("invitation state", "Revoked")
+
+
+INVITE_PERMISSION = "enrollment.change_invitation"  # the underwriter's (R101)
+
+
+class Invitation(FSMModelMixin, models.Model):
     """R10: admission is by invitation only (行业定向邀请)."""
 
     shop = models.ForeignKey(
@@ -81,6 +99,13 @@ class Invitation(models.Model):
         verbose_name=_("invited by"),
     )
     created_at = models.DateTimeField(_("invited at"), default=timezone.now)
+    state = FSMField(
+        _("state"),
+        max_length=10,
+        choices=InvitationState.choices,
+        default=InvitationState.ISSUED,
+        protected=True,
+    )
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
 
@@ -89,9 +114,32 @@ class Invitation(models.Model):
         verbose_name_plural = _("invitations")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["shop", "expires_at"])]
+        constraints = [
+            # R40: a revoked invitation says when; an issued one was never revoked.
+            models.CheckConstraint(
+                condition=Q(state="issued", revoked_at__isnull=True)
+                | Q(state="revoked", revoked_at__isnull=False),
+                name="invitation_revoked_has_time",
+            ),
+        ]
 
     def __str__(self):
         return _("Invitation of %(shop)s") % {"shop": self.shop.name}
+
+    # --- transitions (R10; audit rows by django-fsm-log, R40) ---
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=InvitationState.ISSUED,
+        target=InvitationState.REVOKED,
+        permission=INVITE_PERMISSION,
+        custom={"label": _("Revoke")},  # the admin's bulk action (InvitationAdmin.revoke)
+    )
+    def revoke(self, *, by, at: dt.datetime, description: str = ""):
+        """R10: the shop can no longer apply with this invitation."""
+        self.revoked_at = at
 
 
 class EnrollmentState(models.TextChoices):
@@ -232,6 +280,7 @@ class Enrollment(FSMModelMixin, models.Model):
         field=state,
         source=EnrollmentState.ACTIVE,
         target=EnrollmentState.EXIT_REQUESTED,
+        permission=is_shop_merchant,
         custom={"label": _("Request exit"), "admin": False},
     )
     def request_exit(self, *, by, at: dt.datetime, description: str = ""):
@@ -245,6 +294,7 @@ class Enrollment(FSMModelMixin, models.Model):
         field=state,
         source=EnrollmentState.EXIT_REQUESTED,
         target=EnrollmentState.ACTIVE,
+        permission=is_shop_merchant,
         custom={"label": _("Withdraw exit request"), "admin": False},
     )
     def withdraw_exit_request(self, *, by, description: str = ""):

@@ -14,6 +14,7 @@ from enrollment.models import (
     EnrollmentState,
     IndustryPricing,
     Invitation,
+    InvitationState,
     PremiumRate,
     Shop,
 )
@@ -55,7 +56,7 @@ def invitation_live(*, shop: Shop, at: dt.datetime | None = None) -> Invitation 
     """R10: an invitation that is not expired, not revoked and not yet turned into a service."""
     at = at or timezone.now()
     return (
-        Invitation.objects.filter(shop=shop, revoked_at__isnull=True, expires_at__gt=at)
+        Invitation.objects.filter(shop=shop, state=InvitationState.ISSUED, expires_at__gt=at)
         .exclude(enrollments__state__in=[*IN_FORCE_STATES, EnrollmentState.EXITED])
         .order_by("-expires_at")
         .first()

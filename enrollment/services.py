@@ -1,8 +1,9 @@
 """Every write of the enrollment app: one audited service per state change (R10-R16, R50-R52).
 
-Each service locks what it changes, runs the FSM transition (which writes its audit row),
-saves, and schedules any e-mail after commit. Bad input raises ValidationError with one of
-the messages below and changes nothing.
+Each service locks what it changes and fires the FSM transition through `portal.fsm` (which
+checks the actor's permission, writes the audit row and saves), and schedules any e-mail
+after commit. Bad input raises ValidationError with one of the messages below, an actor
+without the transition's permission one with code "forbidden"; either changes nothing.
 """
 
 import datetime as dt
@@ -20,14 +21,14 @@ from enrollment.models import (
     Enrollment,
     EnrollmentState,
     Invitation,
+    InvitationState,
     Merchant,
     PremiumRate,
     RateSource,
     Shop,
 )
-from portal import audit
+from portal import audit, fsm
 from portal.clock import local_date
-from portal.fsm import run_transition
 from portal.money import percent
 from portal.money import rate as as_rate
 
@@ -56,6 +57,7 @@ RATE_IN_PAST = _(
 )
 NOT_ALLOWED = _("This action is not possible in the enrollment's current state (%(state)s).")
 SHOP_NOT_IN_FORCE = _("The shop has no service running.")
+ALREADY_REVOKED = _("This invitation is already revoked.")
 
 
 def _not_allowed(enrollment: Enrollment) -> ValidationError:
@@ -128,6 +130,9 @@ def invitation_create(
     invitation = Invitation.objects.create(
         shop=shop, contact_email=email, expires_at=expires_at, invited_by=actor, note=note
     )
+    audit.log_created(
+        invitation, by=actor, state=InvitationState.ISSUED, transition="invite", description=note
+    )
     from enrollment.tasks import send_invitation_email
 
     transaction.on_commit(
@@ -137,11 +142,18 @@ def invitation_create(
 
 
 @transaction.atomic
-def invitation_revoke(*, invitation_id: int, actor) -> Invitation:
-    invitation = Invitation.objects.select_for_update().get(pk=invitation_id)
-    if invitation.revoked_at is None:
-        invitation.revoked_at = timezone.now()
-        invitation.save(update_fields=["revoked_at"])
+def invitation_revoke(*, invitation_id: int, actor, note: str = "") -> Invitation:
+    """R10/R40: the shop can no longer apply with this invitation; an audited transition.
+    Revoking a revoked invitation is refused (code "state") and changes nothing."""
+    invitation = fsm.lock(Invitation.objects.all(), pk=invitation_id)
+    fsm.fire(
+        invitation,
+        "revoke",
+        by=actor,
+        refused=lambda: ValidationError(ALREADY_REVOKED, code="state"),
+        at=timezone.now(),
+        description=note,
+    )
     return invitation
 
 
@@ -212,12 +224,21 @@ def enrollment_apply(
 
 
 def _locked(enrollment_id: int) -> Enrollment:
-    return Enrollment.objects.select_for_update().select_related("shop").get(pk=enrollment_id)
+    return fsm.lock(Enrollment.objects.select_related("shop"), pk=enrollment_id)
 
 
-def _run(enrollment: Enrollment, name: str, **kwargs) -> Enrollment:
-    run_transition(enrollment, name, refused=lambda: _not_allowed(enrollment), **kwargs)
-    enrollment.save()
+def _locked_in_state(shop: Shop, state: str) -> Enrollment:
+    """The shop's enrollment in `state` (at most one is open, R11), locked."""
+    try:
+        return fsm.lock(Enrollment.objects.select_related("shop"), shop=shop, state=state)
+    except Enrollment.DoesNotExist:
+        raise ValidationError(SHOP_NOT_IN_FORCE, code="state") from None
+
+
+def _run(enrollment: Enrollment, name: str, *, by, **kwargs) -> Enrollment:
+    """R40: fire the transition for `by` (refused clearly by state, "forbidden" without the
+    permission declared on the model), saved and audited."""
+    fsm.fire(enrollment, name, by=by, refused=lambda: _not_allowed(enrollment), **kwargs)
     return enrollment
 
 
@@ -227,6 +248,8 @@ def enrollment_approve(*, enrollment_id: int, actor, note: str = "") -> Enrollme
     enrollment = _locked(enrollment_id)
     now = timezone.now()
     _run(enrollment, "approve", by=actor, at=now, description=note)
+    # The shop's rate history is written under the shop's lock (rate_override, shops_reprice).
+    Shop.objects.select_for_update().get(pk=enrollment.shop_id)
     shop_reprice(shop=enrollment.shop, at=now, actor=actor, first=True)
     return enrollment
 
@@ -242,25 +265,13 @@ def enrollment_reject(*, enrollment_id: int, actor, reason: str) -> Enrollment:
 def enrollment_request_exit(*, shop: Shop, actor, reason: str) -> Enrollment:
     """R13: the merchant asks to exit; staff carry it out in the admin."""
     reason = _require_reason(reason)
-    enrollment = (
-        Enrollment.objects.select_for_update()
-        .filter(shop=shop, state=EnrollmentState.ACTIVE)
-        .first()
-    )
-    if enrollment is None:
-        raise ValidationError(SHOP_NOT_IN_FORCE, code="state")
+    enrollment = _locked_in_state(shop, EnrollmentState.ACTIVE)
     return _run(enrollment, "request_exit", by=actor, at=timezone.now(), description=reason)
 
 
 @transaction.atomic
 def enrollment_withdraw_exit_request(*, shop: Shop, actor) -> Enrollment:
-    enrollment = (
-        Enrollment.objects.select_for_update()
-        .filter(shop=shop, state=EnrollmentState.EXIT_REQUESTED)
-        .first()
-    )
-    if enrollment is None:
-        raise ValidationError(SHOP_NOT_IN_FORCE, code="state")
+    enrollment = _locked_in_state(shop, EnrollmentState.EXIT_REQUESTED)
     return _run(enrollment, "withdraw_exit_request", by=actor, description="")
 
 

@@ -25,6 +25,7 @@ from invoicing.validators import (
     validate_tracking_number,
 )
 from portal.clock import local_date
+from portal.fsm import is_shop_merchant
 
 MONEY = {"max_digits": 14, "decimal_places": 2}  # R1
 PROCESS_PERMISSION = "invoicing.process_invoice"
@@ -287,10 +288,11 @@ class InvoiceRequest(FSMModelMixin, models.Model):
         field=state,
         source=InvoiceState.SUBMITTED,
         target=InvoiceState.CANCELLED,
+        permission=is_shop_merchant,
         custom={"label": _("Cancel"), "admin": False},
     )
     def cancel(self, *, by, at: dt.datetime, description=""):
-        """By the merchant, while finance has not acted yet."""
+        """By a merchant of the request's shop (R100), while finance has not acted yet."""
         self.closed_at = at
 
 

@@ -1,8 +1,9 @@
 """Every write of the invoicing app: one audited service per state change (R70-R73).
 
-Each service locks what it changes, runs the FSM transition (which writes its audit row),
-saves, and schedules the merchant's e-mail after commit. Bad input raises ValidationError
-with one of the messages below and changes nothing.
+Each service locks what it changes and fires the FSM transition through `portal.fsm` (which
+checks the actor's permission, writes the audit row and saves), and schedules the merchant's
+e-mail after commit. Bad input raises ValidationError with one of the messages below, an
+actor without the transition's permission one with code "forbidden"; either changes nothing.
 """
 
 import datetime as dt
@@ -28,9 +29,8 @@ from invoicing.validators import (
     validate_tracking_number,
     verify_pdf,
 )
-from portal import audit
+from portal import audit, fsm
 from portal.clock import local_date
-from portal.fsm import run_transition
 from portal.money import money
 
 MAX_MONTHS = 12
@@ -55,6 +55,7 @@ AMOUNT_CHANGED = _(
 ADDRESS_REQUIRED = _("A paper invoice is mailed: enter the mailing address, recipient and phone.")
 REASON_REQUIRED = _("Please give a reason.")
 NOT_ALLOWED = _("This is not possible on an invoice request that is %(state)s.")
+NOT_FOUND = _("No such invoice request.")
 PDF_REQUIRED = _("An electronic invoice needs its PDF: upload the invoice file.")
 PDF_ON_PAPER = _("A paper invoice is mailed, not uploaded: leave the PDF empty.")
 TRACKING_ON_ELECTRONIC = _(
@@ -237,19 +238,17 @@ def invoice_request_create(
 
 
 def _locked(invoice_id: int, **scope) -> InvoiceRequest:
-    return (
-        InvoiceRequest.objects.select_for_update(of=("self",))
-        .select_related("shop")
-        .get(pk=invoice_id, **scope)
-    )
+    return fsm.lock(InvoiceRequest.objects.select_related("shop"), pk=invoice_id, **scope)
 
 
 def _not_allowed(invoice: InvoiceRequest) -> ValidationError:
     return ValidationError(NOT_ALLOWED % {"state": invoice.get_state_display()}, code="state")
 
 
-def _run(invoice: InvoiceRequest, name: str, **kwargs) -> None:
-    run_transition(invoice, name, refused=lambda: _not_allowed(invoice), **kwargs)
+def _run(invoice: InvoiceRequest, name: str, *, by, save: bool = True, **kwargs) -> None:
+    """R40/R73: fire the transition for `by` (refused clearly by state, "forbidden" without
+    the permission declared on the model), audited, and saved unless the caller saves."""
+    fsm.fire(invoice, name, by=by, refused=lambda: _not_allowed(invoice), save=save, **kwargs)
 
 
 def _notify(invoice: InvoiceRequest, event: str) -> None:
@@ -318,7 +317,15 @@ def invoice_issue(
         raise _not_allowed(invoice)
     now, number = timezone.now(), (invoice_number or "").strip()
     data = _issue_check(invoice, invoice_number=number, invoice_date=invoice_date, pdf=pdf, now=now)
-    _run(invoice, "issue", by=actor, at=now, invoice_number=number, invoice_date=invoice_date)
+    _run(
+        invoice,
+        "issue",
+        by=actor,
+        save=False,  # saved below with the PDF, once
+        at=now,
+        invoice_number=number,
+        invoice_date=invoice_date,
+    )
     if data is not None:
         invoice.invoice_pdf.save("invoice.pdf", ContentFile(data), save=False)
     try:
@@ -362,7 +369,6 @@ def invoice_ship(*, invoice_id: int, actor, carrier: str, tracking_number: str) 
         carrier=carrier,
         tracking_number=tracking_number,
     )
-    invoice.save()
     _notify(invoice, "shipped")
     return invoice
 
@@ -375,7 +381,6 @@ def invoice_reject(*, invoice_id: int, actor, reason: str) -> InvoiceRequest:
         raise ValidationError({"reason": REASON_REQUIRED})
     invoice = _locked(invoice_id)
     _run(invoice, "reject", by=actor, at=timezone.now(), description=reason)
-    invoice.save()
     _release(invoice)
     _notify(invoice, "rejected")
     return invoice
@@ -387,8 +392,7 @@ def invoice_request_cancel(*, invoice_id: int, shop: Shop, actor) -> InvoiceRequ
     try:
         invoice = _locked(invoice_id, shop=shop)  # R100: only the shop's own requests
     except InvoiceRequest.DoesNotExist:
-        raise ValidationError(_("No such invoice request."), code="not_found") from None
+        raise ValidationError(NOT_FOUND, code="not_found") from None
     _run(invoice, "cancel", by=actor, at=timezone.now(), description="")
-    invoice.save()
     _release(invoice)
     return invoice

@@ -36,6 +36,13 @@ def SYSTEM_ONLY(instance, user) -> bool:  # noqa: N802 - reads as a constant in 
     return False
 
 
+def is_shop_merchant(instance, user) -> bool:
+    """`@transition(permission=is_shop_merchant)`: a merchant user of the record's own shop
+    fires it, and nobody else (R100): not another shop's merchant, not insurer staff."""
+    merchant = getattr(user, "merchant", None)
+    return merchant is not None and merchant.shop_id == instance.shop_id
+
+
 def lock[M: Model](queryset: QuerySet[M], **lookup) -> M:
     """The row, locked until the end of the transaction (SELECT … FOR UPDATE OF the row)."""
     obj = queryset.select_for_update(of=("self",)).get(**lookup)
@@ -89,14 +96,3 @@ def fire(
         audit.date_last_transition(obj, kwargs["at"])
     if after_commit is not None:
         transaction.on_commit(after_commit)
-
-
-def run_transition(obj, name: str, *, refused: Callable[[], ValidationError], **kwargs) -> None:
-    """Deprecated: the old unchecked runner, kept only until every app calls `fire`."""
-    method = getattr(obj, name)
-    if not can_proceed(method):
-        raise refused()
-    try:
-        method(**kwargs)
-    except TransitionNotAllowed:
-        raise refused() from None

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 
 from claims.models import COVERAGE_HOURS, Buyer, Order, OrderLine, Policy
 from enrollment import selectors as enrollment_selectors
+from portal.clock import local_date
 from portal.money import money
 from portal.transactions import cached, service
 
@@ -86,7 +87,8 @@ def _order(order_id: str, *, lock: bool = True) -> Order:
 
 
 def policy_number(order: Order, shipped_at: dt.datetime) -> str:
-    return f"WP{shipped_at:%Y%m%d}{order.pk:010d}"
+    """R2: the policy number carries the Asia/Shanghai date of shipment, not the UTC one."""
+    return f"WP{local_date(shipped_at):%Y%m%d}{order.pk:010d}"
 
 
 @service

@@ -54,6 +54,7 @@ def test_R11_two_merchants_of_one_shop_applying_at_once_make_one_application(ali
 def test_R40_two_underwriters_deciding_at_once_make_exactly_one_decision(alice, uma):
     enrollment = apply(alice)
     other = type(uma).objects.create(username="uma2", is_staff=True)
+    other.groups.set(uma.groups.all())  # a second underwriter (R101)
 
     results = race(
         lambda: services.enrollment_approve(enrollment_id=enrollment.pk, actor=uma),

@@ -125,11 +125,13 @@ def test_R75_the_queue_filters_overdue_requests(as_fiona, premiums, submit):
 
 
 @pytest.mark.parametrize("term", ["甲店", "26330000000012345678"])
-def test_R75_finance_finds_a_request_by_shop_or_invoice_number(as_fiona, premiums, submit, term):
+def test_R75_finance_finds_a_request_by_shop_or_invoice_number(
+    as_fiona, fiona, premiums, submit, term
+):
     invoice = submit()
     services.invoice_issue(
         invoice_id=invoice.pk,
-        actor=invoice.submitted_by,
+        actor=fiona,  # finance issues (R101); the merchant who submitted may not
         invoice_number="26330000000012345678",
         invoice_date=D(2026, 7, 10),
         pdf=PDF,
