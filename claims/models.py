@@ -12,11 +12,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, FSMModelMixin, transition
+from django_fsm import FSMModelMixin, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 from enrollment.models import Shop
-from portal.fsm import SYSTEM_ONLY, is_shop_merchant
+from portal.fsm import SYSTEM_ONLY, is_shop_merchant, state_field
 
 MONEY = {"max_digits": 14, "decimal_places": 2}  # R1
 RETURN_SHIPPING = Decimal("10.00")  # R36: fixed return shipping added to the payout cap
@@ -66,13 +66,7 @@ class Buyer(FSMModelMixin, models.Model):
     platform_buyer_id = models.CharField(_("platform buyer id"), max_length=64, unique=True)
     credit_tier = models.PositiveSmallIntegerField(_("credit tier"), default=3)
     # R62: the insurer may strip a buyer of the service (a transition, R40).
-    eligibility = FSMField(
-        _("eligibility"),
-        max_length=10,
-        choices=Eligibility.choices,
-        default=Eligibility.ELIGIBLE,
-        protected=True,
-    )
+    eligibility = state_field(Eligibility.ELIGIBLE, max_length=10, verbose_name=_("eligibility"))
     revoked_at = models.DateTimeField(_("eligibility revoked at"), null=True, blank=True)
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -284,13 +278,7 @@ class RefundRequest(FSMModelMixin, models.Model):
     not_covered_reason = models.CharField(
         _("why not covered"), max_length=24, choices=NotCoveredReason.choices, blank=True
     )
-    state = FSMField(
-        _("state"),
-        max_length=10,
-        choices=RefundState.choices,
-        default=RefundState.RECORDED,
-        protected=True,
-    )
+    state = state_field(RefundState.RECORDED, max_length=10)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     content_hash = models.CharField(max_length=64)  # a repeated refund id must repeat its content
 
@@ -411,14 +399,7 @@ class Claim(FSMModelMixin, models.Model):
     shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="claims")
     buyer = models.ForeignKey(Buyer, on_delete=models.PROTECT, related_name="claims")
     kind = models.CharField(_("kind"), max_length=20, choices=RefundKind.choices)
-    state = FSMField(
-        _("state"),
-        max_length=20,
-        choices=ClaimState.choices,
-        default=ClaimState.SUBMITTED,
-        protected=True,
-        db_index=True,
-    )
+    state = state_field(ClaimState.SUBMITTED, max_length=20, db_index=True)
     amount = models.DecimalField(_("requested amount"), **MONEY)
     payable_cap = models.DecimalField(_("payable cap"), **MONEY)
     submitted_at = models.DateTimeField(_("submitted at"))
@@ -687,13 +668,7 @@ class ServiceBreach(FSMModelMixin, models.Model):
     cause = models.CharField(_("cause"), max_length=20, choices=BreachCause.choices)
     points = models.PositiveIntegerField(_("points owed to the buyer"))
     recorded_at = models.DateTimeField(_("recorded at"))
-    state = FSMField(
-        _("state"),
-        max_length=10,
-        choices=BreachState.choices,
-        default=BreachState.OWED,
-        protected=True,
-    )
+    state = state_field(BreachState.OWED, max_length=10)
     settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
 
     class Meta:
@@ -749,13 +724,7 @@ class BuyerFeedback(FSMModelMixin, models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(_("reported at"), default=timezone.now)
-    state = FSMField(
-        _("state"),
-        max_length=12,
-        choices=FeedbackState.choices,
-        default=FeedbackState.OPEN,
-        protected=True,
-    )
+    state = state_field(FeedbackState.OPEN, max_length=12)
     outcome_note = models.TextField(_("insurer's note"), blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 

@@ -182,6 +182,17 @@ class InvitationAdmin(admin.ModelAdmin):
             kwargs["form"] = InvitationForm
         return super().get_form(request, obj, **kwargs)
 
+    # An invitation, once sent, is read-only but for its note.
+    sent_fields = [
+        "shop",
+        "contact_email",
+        "expires_at",
+        "invited_by",
+        "created_at",
+        "state",
+        "revoked_at",
+    ]
+
     def get_fields(self, request, obj=None):
         if obj is None:
             return [
@@ -192,29 +203,10 @@ class InvitationAdmin(admin.ModelAdmin):
                 "expires_at",
                 "note",
             ]
-        return [
-            "shop",
-            "contact_email",
-            "expires_at",
-            "invited_by",
-            "created_at",
-            "state",
-            "revoked_at",
-            "note",
-        ]
+        return [*self.sent_fields, "note"]
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is None:
-            return []
-        return [
-            "shop",
-            "contact_email",
-            "expires_at",
-            "invited_by",
-            "created_at",
-            "state",
-            "revoked_at",
-        ]
+        return [] if obj is None else self.sent_fields
 
     def get_changeform_initial_data(self, request):
         return {"expires_at": timezone.now() + dt.timedelta(days=30)}

@@ -13,12 +13,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import FSMField, FSMModelMixin, transition
+from django_fsm import FSMModelMixin, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 from enrollment.validators import validate_alipay_account, validate_phone
 from portal.clock import local_date
-from portal.fsm import is_shop_merchant
+from portal.fsm import is_shop_merchant, state_field
 
 # R15: a shop that exited may apply again on or after the Asia/Shanghai exit date + 91 days.
 REENTRY_AFTER_DAYS = 91
@@ -99,13 +99,7 @@ class Invitation(FSMModelMixin, models.Model):
         verbose_name=_("invited by"),
     )
     created_at = models.DateTimeField(_("invited at"), default=timezone.now)
-    state = FSMField(
-        _("state"),
-        max_length=10,
-        choices=InvitationState.choices,
-        default=InvitationState.ISSUED,
-        protected=True,
-    )
+    state = state_field(InvitationState.ISSUED, max_length=10)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
 
@@ -170,13 +164,7 @@ class Enrollment(FSMModelMixin, models.Model):
         related_name="enrollments",
         verbose_name=_("invitation"),
     )
-    state = FSMField(
-        _("state"),
-        max_length=20,
-        choices=EnrollmentState.choices,
-        default=EnrollmentState.PENDING,
-        protected=True,
-    )
+    state = state_field(EnrollmentState.PENDING, max_length=20)
     # R11: what the merchant confirms when applying.
     alipay_account = models.CharField(
         _("bound Alipay payout account"), max_length=100, validators=[validate_alipay_account]

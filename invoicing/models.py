@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import FSMField, FSMModelMixin, transition
+from django_fsm import FSMModelMixin, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 from enrollment.models import Shop
@@ -25,7 +25,7 @@ from invoicing.validators import (
     validate_tracking_number,
 )
 from portal.clock import local_date
-from portal.fsm import is_shop_merchant
+from portal.fsm import is_shop_merchant, state_field
 
 MONEY = {"max_digits": 14, "decimal_places": 2}  # R1
 PROCESS_PERMISSION = "invoicing.process_invoice"
@@ -114,13 +114,7 @@ class InvoiceRequest(FSMModelMixin, models.Model):
     # R71: frozen at submission; the premiums themselves are the request's lines.
     amount = models.DecimalField(_("amount"), **MONEY)
     policy_count = models.PositiveIntegerField(_("policies"))
-    state = FSMField(
-        _("status"),
-        max_length=12,
-        choices=InvoiceState.choices,
-        default=InvoiceState.SUBMITTED,
-        protected=True,
-    )
+    state = state_field(InvoiceState.SUBMITTED, max_length=12, verbose_name=_("status"))
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -22,7 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
-from django_fsm import TransitionNotAllowed, can_proceed, has_transition_perm
+from django_fsm import FSMField, TransitionNotAllowed, can_proceed, has_transition_perm
 
 from portal import audit
 
@@ -34,6 +34,22 @@ _LOCKED = "_fsm_row_locked"  # set on an instance whose row this transaction hol
 def SYSTEM_ONLY(instance, user) -> bool:  # noqa: N802 - reads as a constant in declarations
     """`@transition(permission=SYSTEM_ONLY)`: no person may fire it; the system does (by=None)."""
     return False
+
+
+STATE = _("state")
+
+
+def state_field(initial, *, max_length: int, verbose_name=STATE, **kwargs) -> FSMField:
+    """A record's state (R40): choices of `initial`'s TextChoices, starting at `initial`,
+    protected so that no code assigns it but a transition."""
+    return FSMField(
+        verbose_name,
+        max_length=max_length,
+        choices=type(initial).choices,
+        default=initial,
+        protected=True,
+        **kwargs,
+    )
 
 
 def is_shop_merchant(instance, user) -> bool:
