@@ -9,9 +9,12 @@ built), then, in-process and in production mode against the copy:
    (received + breach + refunded + paid, R38) and 3,000 reviews (flagged overdue, R32);
 3. times one sweep over them, then a second one (idempotent: nothing more to do).
 
-The copy is dropped afterwards (--keep to keep it).
+With --runs N, steps 2-3 are repeated on a fresh copy each time and the median printed, with
+the load average (other work shares the machine). The copy is dropped afterwards (--keep to
+keep it).
 
-    .venv/bin/python bench/sweep.py [--database-url postgres://postgres@127.0.0.1:5432/warranty_scale]
+    .venv/bin/python bench/sweep.py [--runs 3]
+        [--database-url postgres://postgres@127.0.0.1:5432/warranty_scale]
 """
 
 import argparse
@@ -36,6 +39,9 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--keep", action="store_true", help="keep the copy of the database")
+    parser.add_argument(
+        "--runs", type=int, default=1, help="sweeps of 10,000 due items, each on a fresh copy"
+    )
     return parser.parse_args()
 
 
@@ -129,23 +135,37 @@ def main() -> int:
             f"sweep with nothing due: median {statistics.median(empty) * 1000:.1f} ms "
             f"(target < {TARGET_EMPTY_S:.0f} s: {verdict})"
         )
-        now = timezone.now()
-        due = make_due(now)
-        counter = QueryCounter()
-        start = time.perf_counter()
-        with connection.execute_wrapper(counter):
-            result = sweep_deadlines()
-        seconds = time.perf_counter() - start
-        print(
-            f"sweep with {due:,} items due: {seconds:.1f} s ({due / seconds:.0f} items/s), "
-            f"{counter.n:,} queries, {result.as_dict()}"
-        )
-        start = time.perf_counter()
-        again = sweep_deadlines()
-        print(
-            f"  and again right after: {(time.perf_counter() - start) * 1000:.1f} ms, "
-            f"{again.as_dict()} (idempotent)"
-        )
+        rates, per_item = [], []
+        for run in range(args.runs):
+            if run:
+                connection.close()
+                copy_database(args.database_url)
+            now = timezone.now()
+            due = make_due(now)
+            load = Path("/proc/loadavg").read_text().split()[:3]
+            counter = QueryCounter()
+            start = time.perf_counter()
+            with connection.execute_wrapper(counter):
+                result = sweep_deadlines()
+            seconds = time.perf_counter() - start
+            rates.append(due / seconds)
+            per_item.append(counter.n / due)
+            print(
+                f"sweep with {due:,} items due: {seconds:.2f} s ({due / seconds:,.0f} items/s), "
+                f"{counter.n:,} queries ({counter.n / due:.4f} per item), {result.as_dict()}, "
+                f"load average {' '.join(load)}"
+            )
+            start = time.perf_counter()
+            again = sweep_deadlines()
+            print(
+                f"  and again right after: {(time.perf_counter() - start) * 1000:.1f} ms, "
+                f"{again.as_dict()} (idempotent)"
+            )
+        if args.runs > 1:
+            print(
+                f"median of {args.runs}: {statistics.median(rates):,.0f} items/s, "
+                f"{statistics.median(per_item):.4f} queries per item"
+            )
     finally:
         connection.close()
         if not args.keep:

@@ -171,6 +171,18 @@ class PolicyClaimStatus(models.TextChoices):
     CLOSED = "claim_closed", _("Claim closed")
 
 
+def policy_claim_status(open_: int, paid: int, closed: int) -> str:
+    """R24: a policy shows its claims' outcome: in progress while any claim is open, else
+    paid if any was paid, else closed if any closed (counts of its claims in each)."""
+    if open_:
+        return PolicyClaimStatus.IN_PROGRESS
+    if paid:
+        return PolicyClaimStatus.PAID
+    if closed:
+        return PolicyClaimStatus.CLOSED
+    return PolicyClaimStatus.NONE
+
+
 class PolicyStatus(models.TextChoices):
     """R24, with the API's snake_case names (R87)."""
 

@@ -39,6 +39,16 @@ def notify_merchants(*, claim_id: int, event: str) -> int:
 
 
 @task
+def notify_merchants_of_each(*, claim_ids: list[int], event: str) -> int:
+    """Enqueue the merchants' e-mail of each claim a sweep chunk settled: the same
+    `notify_merchants` task per claim as the per-claim services, enqueued by the worker
+    rather than by the sweep's transaction (one row to write there instead of one per claim)."""
+    for claim_id in claim_ids:
+        notify_merchants.enqueue(claim_id=claim_id, event=event)
+    return len(claim_ids)
+
+
+@task
 def sweep_deadlines_task() -> dict:
     """R91: the periodic sweep; the same service as `manage.py sweep_deadlines`."""
     from claims.services.sweep import sweep_deadlines

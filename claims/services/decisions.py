@@ -40,10 +40,10 @@ from claims.models import (
     ClaimState,
     Payout,
     Policy,
-    PolicyClaimStatus,
     RefundKind,
     RefusalGround,
     ServiceBreach,
+    policy_claim_status,
 )
 from enrollment.models import Enrollment
 from portal import fsm
@@ -121,14 +121,7 @@ def policy_refresh_claim_status(policy_id: int) -> None:
         paid=Count("id", filter=Q(state=ClaimState.PAID)),
         closed=Count("id", filter=Q(state__in=CLOSED_CLAIM_STATES)),
     )
-    if counts["open"]:
-        status = PolicyClaimStatus.IN_PROGRESS
-    elif counts["paid"]:
-        status = PolicyClaimStatus.PAID
-    elif counts["closed"]:
-        status = PolicyClaimStatus.CLOSED
-    else:
-        status = PolicyClaimStatus.NONE
+    status = policy_claim_status(counts["open"], counts["paid"], counts["closed"])
     if status != current:
         Policy.objects.filter(pk=policy_id).update(claim_status=status)
 
