@@ -1,10 +1,13 @@
 """Merchant forms of the claims area: list filters, refusing a return, reporting a buyer."""
 
+import datetime as dt
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from claims.models import ClaimState, FeedbackCategory, PolicyStatus, RefusalGround
 from claims.services.evidence import MAX_BYTES, MAX_FILES
+from portal.clock import start_of_day
 
 
 class PolicyFilterForm(forms.Form):
@@ -37,6 +40,27 @@ class RefundFilterForm(forms.Form):
         label=_("Claim state"), required=False, choices=[("", _("All"))] + list(ClaimState.choices)
     )
     due = forms.ChoiceField(label=_("Deadline"), required=False, choices=DUE)
+
+
+def policy_filters(params) -> tuple[PolicyFilterForm, dict]:
+    """The policy list's filters (a list page's or an export's) as policies_for_shop
+    arguments. Any invalid value leaves the list unfiltered, as the form shows it."""
+    form = PolicyFilterForm(params or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    issued_from = filters.get("issued_from")
+    issued_to = filters.get("issued_to")
+    return form, {
+        "q": filters.get("q", ""),
+        "status": filters.get("status", ""),
+        "issued_from": start_of_day(issued_from) if issued_from else None,
+        "issued_to": start_of_day(issued_to + dt.timedelta(days=1)) if issued_to else None,
+    }
+
+
+def refund_filters(params) -> tuple[RefundFilterForm, dict]:
+    """The refund list's filters as refunds_for_shop arguments (invalid: unfiltered)."""
+    form = RefundFilterForm(params or None)
+    return form, (form.cleaned_data if form.is_valid() else {})
 
 
 class MultipleFileInput(forms.ClearableFileInput):

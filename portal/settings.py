@@ -5,6 +5,7 @@ portal is in production mode: it refuses to start without a real SECRET_KEY and 
 HTTPS hardening that `manage.py check --deploy` asks for. See README.md, "Configuration".
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -66,6 +67,7 @@ INSTALLED_APPS = [
     "claims",
     "invoicing",
     "platform_api",
+    "exports",
 ]
 
 MIDDLEWARE = [
@@ -180,6 +182,12 @@ TASKS = {
         )
     }
 }
+
+# CSV exports (issue 10): more rows than this are prepared by a background task (the page
+# shows the progress, then a private download link) instead of streamed by the web worker;
+# the files are kept this long, then deleted (exports.services.csv_exports_expire).
+CSV_EXPORT_BACKGROUND_ROWS = env.int("CSV_EXPORT_BACKGROUND_ROWS", default=20_000)
+CSV_EXPORT_KEEP = dt.timedelta(hours=env.int("CSV_EXPORT_KEEP_HOURS", default=24))
 
 # HTTPS hardening, on by default in production mode (check --deploy prints nothing).
 SECURE_PROXY_SSL_HEADER = (

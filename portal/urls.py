@@ -34,5 +34,6 @@ urlpatterns = [
     path("api/v1/", include("platform_api.urls")),
     path("", include("claims.urls")),
     path("invoices/", include("invoicing.urls")),
+    path("exports/", include("exports.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -9,6 +9,7 @@ from django.urls import get_resolver, reverse
 from claims.models import Claim, Evidence, Policy
 from claims.services import decisions, feedback
 from enrollment.models import Enrollment
+from exports import services as export_services
 from invoicing import services as invoicing_services
 from invoicing.models import InvoiceRequest
 from tests.claims.test_merchant_pages import make_orders
@@ -16,7 +17,7 @@ from tests.conftest import ENROLLED_SINCE, enroll
 
 pytestmark = pytest.mark.django_db
 
-MERCHANT_APPS = {"claims", "enrollment", "invoicing"}
+MERCHANT_APPS = {"claims", "enrollment", "invoicing", "exports"}
 
 
 def merchant_patterns():
@@ -54,7 +55,19 @@ def bobs_objects(client, bob, uma, rita):
         taxpayer_id="91330106MA2GL0000K",
         email="bob@shop-b.cn",
     )
+    export = export_services.csv_export_start(
+        shop=bobs_shop,
+        actor=bob,
+        kind="policies",
+        params={},
+        filename="policies.csv",
+        language="zh-hans",
+    )
+    export_services.csv_export_write(export_id=export.pk)
+    export.refresh_from_db()
+    assert export.state == "ready" and export.file  # a 404 below is the scoping, not the state
     return {
+        "export": export,
         "invoice": invoice,
         "policy": policy,
         "claim": Claim.objects.get(refund__platform_refund_id="RBOB1"),
@@ -75,6 +88,8 @@ OBJECT_FOR = {
     "enrollment:period_detail": "enrollment",
     "invoicing:cancel": "invoice",
     "invoicing:pdf": "invoice",
+    "exports:detail": "export",
+    "exports:download": "export",
 }
 
 

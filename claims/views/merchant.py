@@ -4,8 +4,6 @@ Every view goes through portal.merchant (R100): `merchant_required` sets request
 every object comes through `shop_get_or_404`, so another shop's id is a 404.
 """
 
-import datetime as dt
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Sum
@@ -16,20 +14,23 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from claims import dashboard, selectors
-from claims.forms import FeedbackForm, PolicyFilterForm, RefundFilterForm, RefuseReceiptForm
-from claims.models import Claim, ClaimState, Payout, Policy, PolicyStatus
+from claims.forms import (
+    FeedbackForm,
+    PolicyFilterForm,
+    RefundFilterForm,
+    RefuseReceiptForm,
+    policy_filters,
+    refund_filters,
+)
+from claims.models import Claim, ClaimState, Payout, Policy
 from claims.services import decisions, feedback
 from claims.services.evidence import evidence_discard
+from exports.views import export_or_stream
 from portal import audit
-from portal.clock import SHANGHAI, start_of_day
-from portal.csv_export import csv_response
+from portal.clock import SHANGHAI
 from portal.merchant import merchant_required, shop_get_or_404
 from portal.money import money_sum
 from portal.pagination import keyset_page
-
-
-def _local(value):
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 @require_GET
@@ -44,17 +45,8 @@ def dashboard_view(request):
 
 
 def _policies(request):
-    form = PolicyFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    issued_from = filters.get("issued_from")
-    issued_to = filters.get("issued_to")
-    return form, selectors.policies_for_shop(
-        shop=request.shop,
-        q=filters.get("q", ""),
-        status=filters.get("status", ""),
-        issued_from=start_of_day(issued_from) if issued_from else None,
-        issued_to=start_of_day(issued_to + dt.timedelta(days=1)) if issued_to else None,
-    )
+    form, filters = policy_filters(request.GET)
+    return form, selectors.policies_for_shop(shop=request.shop, **filters)
 
 
 @require_GET
@@ -71,37 +63,9 @@ def policy_list(request):
 @require_GET
 @merchant_required
 def policy_export(request):
-    """Every matching policy, streamed (not just the visible page)."""
-    _form, policies = _policies(request)
-    now = timezone.now()
-    rows = (
-        (
-            p.policy_no,
-            p.order.platform_order_id,
-            p.order.buyer.platform_buyer_id,
-            _local(p.issued_at),
-            p.order.paid_amount,
-            p.rate,
-            p.premium,
-            _local(p.coverage_start),
-            _local(p.coverage_end),
-            PolicyStatus(p.status(now)).label,
-        )
-        for p in policies.iterator(chunk_size=2000)
-    )
-    header = [
-        _("Policy number"),
-        _("Order id"),
-        _("Buyer id"),
-        _("Issued at"),
-        _("Paid amount"),
-        _("Premium rate"),
-        _("Premium"),
-        _("Coverage start"),
-        _("Coverage end"),
-        _("Status"),
-    ]
-    return csv_response("policies.csv", header, rows)
+    """Every matching policy (not just the visible page): streamed, or prepared in the
+    background past CSV_EXPORT_BACKGROUND_ROWS rows (claims.exports, issue 10)."""
+    return export_or_stream(request, "policies", PolicyFilterForm)
 
 
 @require_GET
@@ -130,8 +94,7 @@ def policy_detail(request, pk: int):
 
 
 def _refunds(request):
-    form = RefundFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    form, filters = refund_filters(request.GET)
     return form, selectors.refunds_for_shop(shop=request.shop, **filters)
 
 
@@ -148,37 +111,7 @@ def refund_list(request):
 @require_GET
 @merchant_required
 def refund_export(request):
-    _form, refunds = _refunds(request)
-    rows = (
-        (
-            r.platform_refund_id,
-            r.order.platform_order_id,
-            r.line.platform_line_id,
-            r.buyer.platform_buyer_id,
-            _local(r.requested_at),
-            r.get_kind_display(),
-            r.get_reason_display(),
-            r.amount,
-            _("Warranty card (质保卡)") if r.covered else _("Merchant-handled"),
-            r.get_not_covered_reason_display() if not r.covered else "",
-            r.claim.get_state_display() if r.covered else "",
-        )
-        for r in refunds.iterator(chunk_size=2000)
-    )
-    header = [
-        _("Refund id"),
-        _("Order id"),
-        _("Sub-order id"),
-        _("Buyer id"),
-        _("Requested at"),
-        _("Kind"),
-        _("Reason"),
-        _("Amount"),
-        _("Business type"),
-        _("Why not covered"),
-        _("Claim state"),
-    ]
-    return csv_response("refunds.csv", header, rows)
+    return export_or_stream(request, "refunds", RefundFilterForm)
 
 
 def _claim(request, pk):
@@ -344,16 +277,4 @@ def payout_list(request):
 @require_GET
 @merchant_required
 def payout_export(request):
-    payouts = selectors.payouts_for_shop(shop=request.shop)
-    rows = (
-        (
-            _local(p.paid_at),
-            p.claim.refund.platform_refund_id,
-            p.claim.refund.order.platform_order_id,
-            p.amount,
-            p.alipay_account,
-        )
-        for p in payouts.iterator(chunk_size=2000)
-    )
-    header = [_("Paid at"), _("Refund id"), _("Order id"), _("Amount"), _("Alipay account")]
-    return csv_response("payouts.csv", header, rows)
+    return export_or_stream(request, "payouts")
