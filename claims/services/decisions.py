@@ -285,6 +285,11 @@ def claim_ship_return(
         raise ValidationError(
             "a refund-only claim has no return to ship", code="illegal_transition"
         )
+    if claim.refund.cancelled_at is not None:  # R35: a withdrawn request is never paid
+        raise ValidationError(
+            "the buyer withdrew this request: a return can no longer reopen it",
+            code="illegal_transition",
+        )
     waiting = claim.state in (ClaimState.AWAITING_RETURN, ClaimState.CLOSED_TIMEOUT)
     if waiting and at > claim.return_due_at:
         raise ValidationError(

@@ -222,3 +222,19 @@ def test_R32_a_decision_in_time_is_not_overdue(request_refund, rita):
     decisions.claim_reject(claim_id=claim.pk, actor=rita, reason="照片不清楚", at=REQUESTED)
 
     assert not Claim.objects.get(pk=claim.pk).review_overdue
+
+
+def test_R33_R35_a_withdrawn_request_is_not_reopened_by_a_late_reported_return(
+    client, awaiting_return
+):
+    ev.send(client, ev.refund_cancelled("R1", at=RETURN_DUE + dt.timedelta(hours=1)))
+
+    result = ship(
+        client,
+        at=RETURN_DUE - dt.timedelta(hours=1),
+        reported_at=RETURN_DUE + dt.timedelta(hours=2),
+    )
+
+    assert result["status"] == "rejected" and "withdrew" in result["error"]
+    assert Claim.objects.get(pk=awaiting_return.pk).state == "closed_timeout"
+    assert not Payout.objects.exists()
