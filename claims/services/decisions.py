@@ -297,6 +297,18 @@ def claim_ship_return(
             code="return_late",
         )
     reopened = claim.state == ClaimState.CLOSED_TIMEOUT
+    if reopened and (
+        Claim.objects.filter(line_id=claim.line_id, state__in=[*OPEN_CLAIM_STATES, ClaimState.PAID])
+        .exclude(pk=claim.pk)
+        .exists()
+    ):
+        # R42 over R33: after this claim closed, a new claim on the same sub-order was
+        # accepted; reopening this one would make two live claims on one line.
+        raise ValidationError(
+            "a newer claim on this sub-order is in progress or paid: this closed claim "
+            "cannot be reopened",
+            code="line_has_claim",
+        )
     settings = claim_settings()
     told_at = max(at, reported_at or at)  # the merchant can act once the platform reports it
     description = f"{carrier} {tracking_number}"

@@ -15,7 +15,10 @@ The rules as the team implements them (issue 9):
 - R33: deadlines are judged by the action's own time: review_due = submitted + 24 h,
   return_due = decision + 7 days; a return shipped at or before return_due is accepted
   while awaiting_return and also after the sweep closed the claim (it reopens); one
-  shipped later is rejected. receipt_due = max(shipped_at, reported_at) + 10 days.
+  shipped later is rejected. Where the two rules meet (the claim closed, then a new claim
+  on the same sub-order was accepted), R42 wins: the late-reported shipment is rejected,
+  with a clear error (R83), not as a transient conflict to send again.
+  receipt_due = max(shipped_at, reported_at) + 10 days.
 - R38: a confirmation after receipt_due is accepted with a breach (receipt_overdue); the
   sweep confirms returns past receipt_due with a breach dated at receipt_due, and closes
   returns not shipped in time dated at return_due; a refusal after receipt_due is refused;
@@ -26,11 +29,10 @@ The rules as the team implements them (issue 9):
 - R32: a decision after review_due stores review_overdue; the sweep flags submitted claims
   past review_due.
 
-The model follows these rules as written. One case they leave open: a claim closed_timeout
-whose request the buyer withdrew after the return deadline (refund.cancelled at t >
-return_due) is reopened by a shipment dated on time, as any closed_timeout claim is; the
-test then checks separately that a withdrawn request is never paid
-(`withdrawn_requests_are_never_paid` in test_model_based.py).
+Decided by the team after this test found a withdrawn request reopened and paid (commit
+0ca7505): a return reported for a request the buyer has withdrawn is refused, even when it
+shipped before the deadline. The test also checks, beside the model, that a withdrawn
+request is never paid (`withdrawn_requests_are_never_paid` in test_model_based.py).
 """
 
 import datetime as dt
@@ -226,20 +228,30 @@ class ClaimsModel:
         claim["closed_at"] = at
         return True
 
-    def ship_return(self, refund_id, *, shipped_at, reported_at) -> str:
-        """refund.return_shipped (R33)."""
+    def ship_return(self, refund_id, *, shipped_at, reported_at):
+        """refund.return_shipped (R33) -> (status, code): code "line_has_claim" or None."""
         claim = self.claims.get(refund_id)
         if claim is None or claim["kind"] != "return_and_refund":
-            return REJECTED  # unknown, merchant-handled, or refund only: no return to ship
+            return REJECTED, None  # unknown, merchant-handled, refund only: no return to ship
         if claim["state"] not in ("awaiting_return", "closed_timeout"):
-            return REJECTED
+            return REJECTED, None
         if shipped_at > claim["return_due"]:
-            return REJECTED  # too late: closed (or about to be) by the deadline
+            return REJECTED, None  # too late: closed (or about to be) by the deadline
+        if self.refunds[refund_id]["state"] == "cancelled":
+            # The buyer withdrew (after the deadline: the claim closed_timeout); a return
+            # reported later does not reopen it (R35: a withdrawn request is never paid).
+            return REJECTED, None
+        if claim["state"] == "closed_timeout" and any(
+            c["state"] in LIVE for c in self.line_claims(claim["order"], claim["line"])
+        ):
+            # R30/R42 over R33: once the claim closed, a new claim on the sub-order was
+            # accepted; reopening this one would make two live claims on one sub-order.
+            return REJECTED, "line_has_claim"
         self._go(claim, "return_shipped")
         claim["shipped_at"] = shipped_at
         claim["receipt_due"] = max(shipped_at, reported_at) + RECEIPT_TIME  # R38
         claim["closed_at"] = None
-        return APPLIED
+        return APPLIED, None
 
     def cancel(self, refund_id, *, at) -> str:
         """refund.cancelled at `at`."""

@@ -238,3 +238,22 @@ def test_R33_R35_a_withdrawn_request_is_not_reopened_by_a_late_reported_return(
     assert result["status"] == "rejected" and "withdrew" in result["error"]
     assert Claim.objects.get(pk=awaiting_return.pk).state == "closed_timeout"
     assert not Payout.objects.exists()
+
+
+def test_R33_R42_a_late_reported_return_does_not_reopen_a_claim_whose_line_has_a_new_one(
+    client, request_refund, awaiting_return
+):
+    sweep_deadlines(now=RETURN_DUE + dt.timedelta(hours=3))
+    newer = request_refund("R2", kind="refund_only", at=RETURN_DUE + dt.timedelta(hours=4)).claim
+
+    result = ship(
+        client,
+        at=RETURN_DUE - dt.timedelta(hours=1),
+        reported_at=RETURN_DUE + dt.timedelta(hours=5),
+    )
+
+    # A clear, final error (R83), not "send it again": the line's new claim stands (R42).
+    assert result["status"] == "rejected", result
+    assert "newer claim" in result["error"] and "send it again" not in result["error"]
+    assert Claim.objects.get(pk=awaiting_return.pk).state == "closed_timeout"
+    assert Claim.objects.get(pk=newer.pk).state == newer.state

@@ -13,6 +13,7 @@ from django.core.files.storage import default_storage
 from django.db.models import Count, F, Sum
 
 from claims.models import (
+    RETURN_SHIPPING,
     Claim,
     ClaimState,
     Evidence,
@@ -61,8 +62,10 @@ def assert_ledger_whole() -> None:
     for payout in Payout.objects.select_related("claim"):
         claim = payout.claim
         assert payout.amount == min(claim.amount, claim.payable_cap), f"payout {payout.pk} amount"
-    over = RefundRequest.objects.filter(amount__gt=F("line__paid_amount"))
-    assert not over.exists(), "a refund above its line's paid amount"
+    # R30/R36: a request above the line's paid amount is recorded with its amount; what its
+    # claim may pay is capped at paid + 10.00, and the cap is what the claim carries.
+    wrong_cap = Claim.objects.exclude(payable_cap=F("line__paid_amount") + RETURN_SHIPPING)
+    assert not wrong_cap.exists(), "a claim whose payable cap is not the line's paid + 10.00"
 
 
 def evidence_files() -> set[str]:
