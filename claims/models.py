@@ -821,3 +821,6 @@ class Evidence(models.Model):
     @property
     def extension(self) -> str:
         return {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}[self.content_type]
+
+
+from claims.rollup_models import ShopClaimState, ShopDay, ShopDayReason  # noqa: E402, F401 (issue 10)

@@ -1,0 +1,492 @@
+"""Per-shop, per-day rollups of the merchant figures, kept in step with the writes (issue 10).
+
+The dashboard, the payouts page's monthly totals and the risk model's window (R51) read these
+rows instead of aggregating a shop's policies, payouts and claims: a page reads a few hundred
+rows whatever the shop's size.
+
+Tables (`claims.rollup_models`), days are Asia/Shanghai dates (R2), money exact (R1):
+
+- `ShopDay(shop, day)`: policies, premiums (by issued_at); payouts, payouts_amount (by
+  paid_at); compensations, compensations_amount (the buyers' 10.00, by paid_at, under the
+  claim's shop); breaches (by recorded_at);
+- `ShopDayReason(shop, day, reason)`: claims opened (by submitted_at, refund reason);
+- `ShopClaimState(shop, state)`: the shop's claims in each R41 state now.
+
+Writers call the `record_*` functions in the transaction of the write they count. Every
+function takes an iterable of rows (one write or a whole batch):
+
+    record_policies_issued([(shop_id, issued_at, premium), ...])
+    record_payouts([(shop_id, paid_at, amount), ...])
+    record_compensations([(shop_id, paid_at, amount), ...])      # shop of the claim
+    record_breaches([(shop_id, recorded_at), ...])
+    record_claims_opened([(shop_id, submitted_at, reason, state), ...])  # state: as created
+    record_claim_moves([(shop_id, source_state, target_state), ...])     # one per transition
+    record_claims_settled(claim_ids, source, target)   # set-based, for the sweep: the moves
+        # and the payouts, compensations and breaches these claims now have
+
+Each call adds its deltas with one `INSERT … ON CONFLICT (key) DO UPDATE SET x = x +
+EXCLUDED.x` per table (PostgreSQL and SQLite), its keys summed in memory first and sorted.
+Concurrent transactions adding to the same row serialize on that row's lock (no lost update,
+`tests/claims/test_rollups_races.py`).
+
+A hot row (a big shop's today) stays locked from the delta until commit. To keep that short,
+and to take the locks of a batch in one order (two batches never deadlock on rollup rows),
+wrap the transaction's body in `deferred()`:
+
+    with transaction.atomic():
+        with rollups.deferred():
+            ...  # the writes and their record_* calls: deltas kept in memory
+        # leaving the block flushed them: one upsert per table, keys in sorted order
+
+Nested `deferred()` blocks keep their own deltas and hand them to the outer block only when
+they exit without an exception: put one inside each savepoint (`transaction.atomic()`) a
+batch may roll back, and the rolled-back event's deltas are dropped with it. The outermost
+block must be inside the transaction (it refuses to flush outside one).
+
+`rebuild(shop_ids=None)` recomputes the rollups from the raw rows, set-based (the
+`rebuild_rollups` command, bench/dataset.py); `recount(shop_ids=None)` returns that recount
+without writing it, as `current()` returns what the tables hold (tests compare the two).
+"""
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from decimal import Decimal
+
+from django.db import connection, transaction
+
+from claims.rollup_models import ShopClaimState, ShopDay, ShopDayReason
+from portal.clock import local_date
+
+TZ = "Asia/Shanghai"  # R2
+CHUNK = 500  # rows per upsert statement
+
+# table -> (model, key columns, value columns, money columns)
+_DAY, _REASON, _STATE = "day", "reason", "state"
+_TABLES = {
+    _DAY: (
+        ShopDay,
+        ("shop_id", "day"),
+        (
+            "policies",
+            "premiums",
+            "payouts",
+            "payouts_amount",
+            "compensations",
+            "compensations_amount",
+            "breaches",
+        ),
+        {"premiums", "payouts_amount", "compensations_amount"},
+    ),
+    _REASON: (ShopDayReason, ("shop_id", "day", "reason"), ("claims",), set()),
+    _STATE: (ShopClaimState, ("shop_id", "state"), ("claims",), set()),
+}
+_ORDER = (_DAY, _REASON, _STATE)  # tables are always written in this order
+
+
+class _Deltas:
+    """Deltas in memory: table -> key -> column -> amount."""
+
+    def __init__(self):
+        self.rows = {name: defaultdict(lambda: defaultdict(int)) for name in _ORDER}
+
+    def add(self, table: str, key: tuple, **values) -> None:
+        row = self.rows[table][key]
+        for column, value in values.items():
+            row[column] += value
+
+    def merge(self, other: "_Deltas") -> None:
+        for table, rows in other.rows.items():
+            for key, values in rows.items():
+                self.add(table, key, **values)
+
+    def flush(self) -> None:
+        for table in _ORDER:
+            _upsert(table, self.rows[table])
+        self.rows = _Deltas().rows
+
+
+_pending: ContextVar[_Deltas | None] = ContextVar("rollup_deltas", default=None)
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """Keep the deltas of the block in memory; flush them (sorted) when the outermost block
+    exits normally, drop them when a block exits with an exception (module docstring)."""
+    outer = _pending.get()
+    mine = _Deltas()
+    token = _pending.set(mine)
+    try:
+        yield
+    finally:
+        _pending.reset(token)
+    # reached only when the block raised nothing
+    if outer is not None:
+        outer.merge(mine)
+        return
+    if any(mine.rows.values()) and not connection.in_atomic_block:
+        raise RuntimeError("rollups.deferred(): flush outside a transaction (open it inside)")
+    mine.flush()
+
+
+def _record(fill) -> None:
+    """Run fill(deltas) into the open deferred() block, or write its deltas now."""
+    pending = _pending.get()
+    if pending is not None:
+        fill(pending)
+        return
+    deltas = _Deltas()
+    fill(deltas)
+    deltas.flush()
+
+
+# --- the writers' API (rows as in the module docstring) ---
+
+
+def record_policies_issued(rows: Iterable[tuple[int, dt.datetime, Decimal]]) -> None:
+    """R21/R22: policies issued (shop_id, issued_at, premium)."""
+
+    def fill(d):
+        for shop_id, at, premium in rows:
+            d.add(_DAY, (shop_id, local_date(at)), policies=1, premiums=Decimal(premium))
+
+    _record(fill)
+
+
+def record_payouts(rows: Iterable[tuple[int, dt.datetime, Decimal]]) -> None:
+    """R35/R36: payouts to the shop (shop_id, paid_at, amount)."""
+
+    def fill(d):
+        for shop_id, at, amount in rows:
+            d.add(_DAY, (shop_id, local_date(at)), payouts=1, payouts_amount=Decimal(amount))
+
+    _record(fill)
+
+
+def record_compensations(rows: Iterable[tuple[int, dt.datetime, Decimal]]) -> None:
+    """R37: the buyer's 10.00, counted under the claim's shop (shop_id, paid_at, amount)."""
+
+    def fill(d):
+        for shop_id, at, amount in rows:
+            d.add(
+                _DAY,
+                (shop_id, local_date(at)),
+                compensations=1,
+                compensations_amount=Decimal(amount),
+            )
+
+    _record(fill)
+
+
+def record_breaches(rows: Iterable[tuple[int, dt.datetime]]) -> None:
+    """R38: service breaches recorded (shop_id, recorded_at)."""
+
+    def fill(d):
+        for shop_id, at in rows:
+            d.add(_DAY, (shop_id, local_date(at)), breaches=1)
+
+    _record(fill)
+
+
+def record_claims_opened(rows: Iterable[tuple[int, dt.datetime, str, str]]) -> None:
+    """R30: claims created (shop_id, submitted_at, refund reason, state as created)."""
+
+    def fill(d):
+        for shop_id, at, reason, state in rows:
+            d.add(_REASON, (shop_id, local_date(at), reason), claims=1)
+            d.add(_STATE, (shop_id, state), claims=1)
+
+    _record(fill)
+
+
+def record_claim_moves(rows: Iterable[tuple[int, str, str]]) -> None:
+    """R41: claims that changed state (shop_id, source, target), one row per transition."""
+
+    def fill(d):
+        for shop_id, source, target in rows:
+            if source != target:
+                d.add(_STATE, (shop_id, source), claims=-1)
+                d.add(_STATE, (shop_id, target), claims=1)
+
+    _record(fill)
+
+
+def record_claims_settled(claim_ids: list[int], source: str, target: str) -> None:
+    """The sweep (R33/R38): the claims `claim_ids` moved from `source` to `target` in one
+    statement; count the moves and the payouts, compensations and breaches they now have.
+    Three grouped SELECTs (in the database), then the deltas as above."""
+    if not claim_ids:
+        return
+    moves = _select(
+        "SELECT c.shop_id, COUNT(*) FROM {claim} c WHERE {ids} GROUP BY c.shop_id", claim_ids
+    )
+    day_rows = {
+        column: _select(
+            f"SELECT c.shop_id, {{day:x.{at}}}, COUNT(*), SUM(x.amount) FROM {{{table}}} x "
+            "JOIN {claim} c ON c.id = x.claim_id WHERE {ids} GROUP BY 1, 2",
+            claim_ids,
+        )
+        for column, table, at in (
+            ("payouts", "payout", "paid_at"),
+            ("compensations", "compensation", "paid_at"),
+        )
+    }
+    breaches = _select(
+        "SELECT c.shop_id, {day:x.recorded_at}, COUNT(*) FROM {breach} x "
+        "JOIN {claim} c ON c.id = x.claim_id WHERE {ids} GROUP BY 1, 2",
+        claim_ids,
+    )
+
+    def fill(d):
+        for shop_id, n in moves:
+            d.add(_STATE, (shop_id, source), claims=-n)
+            d.add(_STATE, (shop_id, target), claims=n)
+        for column, rows in day_rows.items():
+            for shop_id, day, n, amount in rows:
+                d.add(
+                    _DAY,
+                    (shop_id, _date(day)),
+                    **{column: n, f"{column}_amount": _money(amount)},
+                )
+        for shop_id, day, n in breaches:
+            d.add(_DAY, (shop_id, _date(day)), breaches=n)
+
+    _record(fill)
+
+
+# --- rebuild and recount from the raw rows ---
+
+
+def recount(shop_ids: Iterable[int] | None = None) -> dict:
+    """The rollups as the raw rows give them: {table: {key: {column: value}}}, zeros left out."""
+    deltas = _Deltas()
+    for table, sql in _recount_queries(shop_ids):
+        _, keys, _values, _money_columns = _TABLES[table]
+        for row in _select_sql(*sql):
+            key = tuple(_date(v) if k == "day" else v for k, v in zip(keys, row, strict=False))
+            values = dict(zip(_TABLES[table][2], row[len(keys) :], strict=True))
+            deltas.add(table, key, **{c: _clean(table, c, v) for c, v in values.items()})
+    return _nonzero(deltas.rows)
+
+
+def current(shop_ids: Iterable[int] | None = None) -> dict:
+    """What the rollup tables hold, in recount()'s shape."""
+    out = {}
+    for table in _ORDER:
+        model, keys, values, _money_columns = _TABLES[table]
+        queryset = model.objects.all()
+        if shop_ids is not None:
+            queryset = queryset.filter(shop_id__in=list(shop_ids))
+        out[table] = {
+            tuple(row[: len(keys)]): {
+                c: _clean(table, c, v) for c, v in zip(values, row[len(keys) :], strict=True)
+            }
+            for row in queryset.values_list(*keys, *values)
+        }
+    return _nonzero(out)
+
+
+@transaction.atomic
+def rebuild(shop_ids: Iterable[int] | None = None) -> dict:
+    """Recompute the rollups of `shop_ids` (all shops: None) from the raw rows: delete them,
+    then one INSERT … SELECT … GROUP BY per table. Returns the rows written per table."""
+    shop_ids = None if shop_ids is None else sorted(set(shop_ids))
+    written = {}
+    for table in _ORDER:
+        model = _TABLES[table][0]
+        queryset = model.objects.all()
+        if shop_ids is not None:
+            queryset = queryset.filter(shop_id__in=shop_ids)
+        queryset.delete()
+    for table, (sql, params) in _recount_queries(shop_ids):
+        model, keys, values, _money_columns = _TABLES[table]
+        columns = ", ".join(_q(c) for c in (*keys, *values))
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {_q(model._meta.db_table)} ({columns}) {sql}", params)
+            written[table] = cursor.rowcount
+    return written
+
+
+def _recount_queries(shop_ids) -> list[tuple[str, tuple[str, list]]]:
+    """(table, (SELECT sql, params)) giving each table's rows from the raw rows, grouped in
+    the database (one pass over each raw table)."""
+    ids = None if shop_ids is None else list(shop_ids)
+
+    def where(shop_column: str) -> tuple[str, list]:
+        if ids is None:
+            return "", []
+        return f" AND {shop_column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
+
+    names = _TABLES[_DAY][2]
+    # (FROM, shop column, time column, {value column: expression})
+    branches = [
+        (
+            "{policy} x",
+            "x.shop_id",
+            "x.issued_at",
+            {"policies": "COUNT(*)", "premiums": "SUM(x.premium)"},
+        ),
+        (
+            "{payout} x",
+            "x.shop_id",
+            "x.paid_at",
+            {"payouts": "COUNT(*)", "payouts_amount": "SUM(x.amount)"},
+        ),
+        (
+            "{compensation} x JOIN {claim} c ON c.id = x.claim_id",
+            "c.shop_id",
+            "x.paid_at",
+            {"compensations": "COUNT(*)", "compensations_amount": "SUM(x.amount)"},
+        ),
+        ("{breach} x", "x.shop_id", "x.recorded_at", {"breaches": "COUNT(*)"}),
+    ]
+    parts, params = [], []
+    for source, shop, at, sums in branches:
+        day, day_params = _day_sql(at)
+        shops, shop_params = where(shop)
+        values = ", ".join(f"{sums.get(n, '0')} AS {n}" for n in names)
+        parts.append(
+            f"SELECT {shop} AS shop_id, {day} AS day, {values} "
+            f"FROM {_tables(source)} WHERE 1 = 1{shops} GROUP BY 1, 2"
+        )
+        params += [*day_params, *shop_params]
+    totals = ", ".join(
+        _money_expr(f"SUM(u.{n})") if n in _TABLES[_DAY][3] else f"SUM(u.{n})" for n in names
+    )
+    day_sql = (
+        f"SELECT u.shop_id, u.day, {totals} FROM ({' UNION ALL '.join(parts)}) u "
+        "GROUP BY u.shop_id, u.day ORDER BY u.shop_id, u.day",
+        params,
+    )
+    day, day_params = _day_sql("c.submitted_at")
+    shops, shop_params = where("c.shop_id")
+    reason_sql = (
+        f"SELECT c.shop_id, {day}, r.reason, COUNT(*) FROM {_tables('{claim} c')} "
+        f"JOIN {_tables('{refund} r')} ON r.id = c.refund_id WHERE 1 = 1{shops} "
+        "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+        [*day_params, *shop_params],
+    )
+    state_sql = (
+        f"SELECT c.shop_id, c.state, COUNT(*) FROM {_tables('{claim} c')} WHERE 1 = 1{shops} "
+        "GROUP BY 1, 2 ORDER BY 1, 2",
+        shop_params,
+    )
+    return [(_DAY, day_sql), (_REASON, reason_sql), (_STATE, state_sql)]
+
+
+# --- SQL helpers ---
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _tables(sql: str) -> str:
+    from claims.models import BuyerCompensation, Claim, Payout, Policy, RefundRequest, ServiceBreach
+
+    return sql.format(
+        policy=_q(Policy._meta.db_table),
+        payout=_q(Payout._meta.db_table),
+        compensation=_q(BuyerCompensation._meta.db_table),
+        breach=_q(ServiceBreach._meta.db_table),
+        claim=_q(Claim._meta.db_table),
+        refund=_q(RefundRequest._meta.db_table),
+    )
+
+
+def _day_sql(column: str) -> tuple[str, list]:
+    """The Asia/Shanghai date of a datetime column, in this database's SQL (R2)."""
+    sql, params = connection.ops.datetime_cast_date_sql(column, (), TZ)
+    return sql, list(params)
+
+
+def _money_expr(sql: str) -> str:
+    """SQLite sums decimals as floats: round to the fen (exact again, portal.money)."""
+    return f"ROUND({sql}, 2)" if connection.vendor == "sqlite" else sql
+
+
+def _select(template: str, claim_ids: list[int]) -> list[tuple]:
+    """Run a SELECT over the claims `claim_ids` (template placeholders: {claim}, {payout},
+    {compensation}, {breach}, {day:column}, {ids})."""
+    params: list = []
+    sql = template
+    while "{day:" in sql:
+        start = sql.index("{day:")
+        end = sql.index("}", start)
+        day, day_params = _day_sql(sql[start + 5 : end])
+        sql = sql[:start] + day + sql[end + 1 :]
+        params += day_params
+    if connection.vendor == "postgresql":
+        ids_sql, id_params = "c.id = ANY(%s)", [list(claim_ids)]
+    else:
+        ids_sql, id_params = f"c.id IN ({', '.join(['%s'] * len(claim_ids))})", list(claim_ids)
+    sql = _tables(sql.replace("{ids}", ids_sql))
+    return _select_sql(sql, [*params, *id_params])
+
+
+def _select_sql(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _upsert(table: str, rows: dict) -> None:
+    """Add the deltas `rows` (key -> column -> delta) to `table`: keys in sorted order, one
+    INSERT … ON CONFLICT DO UPDATE per CHUNK keys; all-zero deltas are skipped."""
+    model, keys, values, money_columns = _TABLES[table]
+    items = sorted((key, row) for key, row in rows.items() if any(row.get(c) for c in values))
+    if not items:
+        return
+    name = _q(model._meta.db_table)
+    columns = ", ".join(_q(c) for c in (*keys, *values))
+    updates = ", ".join(
+        f"{_q(c)} = "
+        + (
+            _money_expr(f"{name}.{_q(c)} + EXCLUDED.{_q(c)}")
+            if c in money_columns
+            else f"{name}.{_q(c)} + EXCLUDED.{_q(c)}"
+        )
+        for c in values
+    )
+    placeholder = f"({', '.join(['%s'] * (len(keys) + len(values)))})"
+    for start in range(0, len(items), CHUNK):
+        chunk = items[start : start + CHUNK]
+        params = [
+            value
+            for key, row in chunk
+            for value in (*key, *(_delta(row, c, money_columns) for c in values))
+        ]
+        sql = (
+            f"INSERT INTO {name} ({columns}) VALUES {', '.join([placeholder] * len(chunk))} "
+            f"ON CONFLICT ({', '.join(_q(k) for k in keys)}) DO UPDATE SET {updates}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+
+
+def _delta(row: dict, column: str, money_columns: set):
+    value = row.get(column, 0)
+    return Decimal(value).quantize(Decimal("0.01")) if column in money_columns else int(value)
+
+
+def _money(value) -> Decimal:
+    from portal.money import money_sum
+
+    return money_sum(value)
+
+
+def _date(value) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+def _clean(table: str, column: str, value):
+    return _money(value) if column in _TABLES[table][3] else int(value or 0)
+
+
+def _nonzero(tables: dict) -> dict:
+    return {
+        table: {key: dict(row) for key, row in rows.items() if any(v for v in row.values())}
+        for table, rows in tables.items()
+    }
