@@ -2,8 +2,9 @@
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from claims.models import (
@@ -155,3 +156,117 @@ def feedback_for_shop(*, shop) -> QuerySet:
         .select_related("buyer", "policy", "claim", "claim__refund")
         .order_by("-created_at", "-id")
     )
+
+
+# --- the merchant figures, from the rollups (claims.rollups, issue 10) ---
+
+
+def shop_days(*, shop, since) -> list[tuple]:
+    """(day, policies, premiums, payouts_amount) of the shop's rollup days from `since` (an
+    Asia/Shanghai date), oldest first: at most one row a day."""
+    from claims.models import ShopDay
+
+    return list(
+        ShopDay.objects.filter(shop=shop, day__gte=since)
+        .order_by("day")
+        .values_list("day", "policies", "premiums", "payouts_amount")
+    )
+
+
+def shop_claims_per_day(*, shop, since) -> list[tuple]:
+    """(day, refund reason, claims opened) of the shop from `since` (R30)."""
+    from claims.models import ShopDayReason
+
+    return list(
+        ShopDayReason.objects.filter(shop=shop, day__gte=since, claims__gt=0)
+        .order_by("day", "reason")
+        .values_list("day", "reason", "claims")
+    )
+
+
+def shop_claims_by_state(*, shop) -> dict:
+    """{R41 state: the shop's claims in it now}."""
+    from claims.models import ShopClaimState
+
+    return dict(
+        ShopClaimState.objects.filter(shop=shop, claims__gt=0).values_list("state", "claims")
+    )
+
+
+def payout_months(*, shop, months: int = 12) -> list[tuple]:
+    """(month's first day, payouts total, payouts) of the shop's latest `months` Asia/Shanghai
+    months with payouts (R35), newest first, from the per-day rollup."""
+    from django.db.models import Sum
+    from django.db.models.functions import TruncMonth
+
+    from claims.models import ShopDay
+    from portal.money import money_sum
+
+    rows = (
+        ShopDay.objects.filter(shop=shop, payouts__gt=0)
+        .annotate(month=TruncMonth("day"))
+        .values("month")
+        .annotate(total=Sum("payouts_amount"), n=Sum("payouts"))
+        .order_by("-month")
+        .values_list("month", "total", "n")[:months]
+    )
+    return [(month, money_sum(total), n) for month, total, n in rows]
+
+
+def shop_window(*, shop, start: dt.datetime, end: dt.datetime) -> dict:
+    """R51's inputs over [start, end): premiums and policies issued, payouts made, claims
+    opened. The whole Asia/Shanghai days inside the window come from the rollups; the partial
+    days at its ends (at most two days of rows) from the raw rows, so the figures are the
+    same as a count of the raw rows over the exact instants."""
+    from django.db.models import Sum
+
+    from claims.models import Payout, Policy, ShopDay, ShopDayReason
+    from portal.clock import SHANGHAI, local_date
+    from portal.money import money_sum
+
+    def midnight(day):
+        return dt.datetime.combine(day, dt.time(), SHANGHAI)
+
+    first = local_date(start)
+    if midnight(first) < start:
+        first += dt.timedelta(days=1)
+    last = local_date(end)  # exclusive: the day holding `end` is partial (or starts at it)
+    if first >= last:
+        edges = [(start, end)]
+        first = last = None
+    else:
+        edges = [(a, b) for a, b in ((start, midnight(first)), (midnight(last), end)) if a < b]
+    totals = {"premiums": Decimal("0.00"), "payouts": Decimal("0.00"), "policies": 0, "claims": 0}
+    if first is not None:
+        days = ShopDay.objects.filter(shop=shop, day__gte=first, day__lt=last).aggregate(
+            policies=Sum("policies"), premiums=Sum("premiums"), payouts=Sum("payouts_amount")
+        )
+        claims = ShopDayReason.objects.filter(shop=shop, day__gte=first, day__lt=last)
+        totals = {
+            "premiums": money_sum(days["premiums"]),
+            "payouts": money_sum(days["payouts"]),
+            "policies": days["policies"] or 0,
+            "claims": claims.aggregate(n=Sum("claims"))["n"] or 0,
+        }
+    if edges:
+        in_edges = Q()
+        for a, b in edges:
+            in_edges |= Q(at__gte=a, at__lt=b)
+        policies = (
+            Policy.objects.filter(shop=shop)
+            .alias(at=F("issued_at"))
+            .filter(in_edges)
+            .aggregate(n=Count("id"), premiums=Sum("premium"))
+        )
+        payouts = (
+            Payout.objects.filter(shop=shop)
+            .alias(at=F("paid_at"))
+            .filter(in_edges)
+            .aggregate(total=Sum("amount"))
+        )
+        claims = Claim.objects.filter(shop=shop).alias(at=F("submitted_at")).filter(in_edges)
+        totals["premiums"] += money_sum(policies["premiums"])
+        totals["payouts"] += money_sum(payouts["total"])
+        totals["policies"] += policies["n"]
+        totals["claims"] += claims.count()
+    return totals

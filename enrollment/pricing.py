@@ -3,7 +3,9 @@
 The seed: "the rate is computed from the shop's own history and the industry's; the better a
 shop runs, the lower its rate" (动态差异化风险定价, 店铺运营的越好, 费率越低).
 
-Inputs, over a trailing window of WINDOW_DAYS days ending at the pricing instant:
+Inputs, over a trailing window of WINDOW_DAYS days ending at the pricing instant (read by
+`enrollment.selectors.shop_experience` from the claims app's per-shop, per-day rollups, the
+partial days at the window's ends from the raw rows: the same sums at any shop size):
   P  premiums charged on the shop's policies issued in the window (CNY)
   L  claim payouts made to the shop in the window (CNY)
   n  policies issued in the window

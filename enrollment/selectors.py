@@ -4,7 +4,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from enrollment.models import (
@@ -19,7 +19,6 @@ from enrollment.models import (
     Shop,
 )
 from enrollment.pricing import Bounds, Experience
-from portal.money import money_sum
 
 
 def shop_enrolled_at(*, shop_id: int, at: dt.datetime) -> bool:
@@ -88,24 +87,17 @@ def shop_experience(
 ) -> Experience:
     """R51: the shop's premiums, payouts, policies and claims over [window_start, window_end).
 
-    Three aggregate queries over indexed (shop, time) columns.
+    From the claims app's per-day rollups, the partial days at the window's ends from the raw
+    rows (`claims.selectors.shop_window`): the same figures at any shop size (issue 10).
     """
-    from claims.models import Claim, Payout, Policy
+    from claims.selectors import shop_window
 
-    policies = Policy.objects.filter(
-        shop=shop, issued_at__gte=window_start, issued_at__lt=window_end
-    ).aggregate(n=Count("id"), premiums=Sum("premium"))
-    payouts = Payout.objects.filter(
-        shop=shop, paid_at__gte=window_start, paid_at__lt=window_end
-    ).aggregate(total=Sum("amount"))
-    claims = Claim.objects.filter(
-        shop=shop, submitted_at__gte=window_start, submitted_at__lt=window_end
-    ).count()
+    window = shop_window(shop=shop, start=window_start, end=window_end)
     return Experience(
-        premiums=money_sum(policies["premiums"]),
-        payouts=money_sum(payouts["total"]),
-        policies=policies["n"],
-        claims=claims,
+        premiums=window["premiums"],
+        payouts=window["payouts"],
+        policies=window["policies"],
+        claims=window["claims"],
     )
 
 

@@ -27,6 +27,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from claims import rollups
 from claims.models import (
     BREACH_POINTS_PER_SUB_ORDER,
     BUYER_SHIPPING_COMPENSATION,
@@ -92,6 +93,7 @@ def illegal(claim: Claim, name: str) -> ValidationError:
 def run(claim: Claim, name: str, *, by, **kwargs) -> None:
     """Fire one guarded transition (R40, R41): refuse clearly when the state does not allow
     it or `by` may not fire it. The service saves once at the end (`save_and_notify`)."""
+    source = claim.state
     fsm.fire(
         claim,
         name,
@@ -101,6 +103,7 @@ def run(claim: Claim, name: str, *, by, **kwargs) -> None:
         save=False,
         **kwargs,
     )
+    rollups.record_claim_moves([(claim.shop_id, source, claim.state)])  # claims by state
 
 
 def locked(claim_id: int) -> Claim:
@@ -167,25 +170,29 @@ def complete_and_pay(claim: Claim, *, by, at: dt.datetime, description: str) -> 
         BuyerCompensation.objects.create(
             claim=claim, buyer_id=claim.buyer_id, amount=BUYER_SHIPPING_COMPENSATION, paid_at=at
         )
+        rollups.record_compensations([(claim.shop_id, at, BUYER_SHIPPING_COMPENSATION)])
     run(claim, "mark_paid", by=None, at=at, description="system: R35 automatic payout")
-    Payout.objects.create(
+    payout = Payout.objects.create(
         claim=claim,
         shop_id=claim.shop_id,
         amount=claim.payable,  # R36
         alipay_account=payout_account(claim.shop_id),
         paid_at=at,
     )
+    rollups.record_payouts([(payout.shop_id, payout.paid_at, payout.amount)])
 
 
 def record_breach(claim: Claim, *, cause: str, at: dt.datetime) -> ServiceBreach:
     """R38: 10,000 points per sub-order (a claim is on one sub-order)."""
-    return ServiceBreach.objects.create(
+    breach = ServiceBreach.objects.create(
         claim=claim,
         shop_id=claim.shop_id,
         cause=cause,
         points=BREACH_POINTS_PER_SUB_ORDER,
         recorded_at=at,
     )
+    rollups.record_breaches([(breach.shop_id, breach.recorded_at)])
+    return breach
 
 
 def _approve(claim: Claim, *, by, at: dt.datetime, description: str) -> str:

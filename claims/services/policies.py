@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 
+from claims import rollups
 from claims.models import COVERAGE_HOURS, Buyer, Order, OrderLine, Policy
 from enrollment import selectors as enrollment_selectors
 from portal.clock import local_date
@@ -106,7 +107,7 @@ def order_ship(*, order_id: str, shipped_at: dt.datetime) -> Policy | None:
     order.save(update_fields=["shipped_at"])
     if not order.insured:
         return None
-    return Policy.objects.create(
+    policy = Policy.objects.create(
         order=order,
         shop_id=order.shop_id,
         policy_no=policy_number(order, shipped_at),
@@ -114,6 +115,8 @@ def order_ship(*, order_id: str, shipped_at: dt.datetime) -> Policy | None:
         rate=order.rate,
         issued_at=shipped_at,
     )
+    rollups.record_policies_issued([(policy.shop_id, policy.issued_at, policy.premium)])
+    return policy
 
 
 @service

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 
+from claims import rollups
 from claims.models import (
     COVERAGE_HOURS,
     COVERED_REASONS,
@@ -202,6 +203,7 @@ def _open_claim(*, refund: RefundRequest, policy: Policy, line, at: dt.datetime)
         review_due_at=at + dt.timedelta(hours=settings.review_hours),  # R32, R90
     )
     fsm.held(claim)  # created by this transaction: no one else sees it before commit
+    rollups.record_claims_opened([(claim.shop_id, claim.submitted_at, refund.reason, claim.state)])
     audit.log_created(
         claim,
         by=None,

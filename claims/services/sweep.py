@@ -53,7 +53,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django_fsm_log.models import StateLog
 
-from claims import tasks
+from claims import rollups, tasks
 from claims.models import (
     BREACH_POINTS_PER_SUB_ORDER,
     BUYER_SHIPPING_COMPENSATION,
@@ -225,6 +225,7 @@ def _close_timeouts(ids: list[int], now: dt.datetime) -> int:
             "return_due_at",
             [("close_timeout", ClaimState.AWAITING_RETURN, ClaimState.CLOSED_TIMEOUT, R33_CLOSED)],
         )
+        rollups.record_claims_settled(ids, ClaimState.AWAITING_RETURN, ClaimState.CLOSED_TIMEOUT)
         _refresh_policies(policies)
     return len(ids)
 
@@ -305,6 +306,8 @@ def _take_as_received(ids: list[int], now: dt.datetime) -> int:
                 "ON a.shop_id = c.shop_id AND a.latest = 1"
             ),
         )
+        # the merchant figures: claims by state, payouts, compensations, breaches (issue 10)
+        rollups.record_claims_settled(ids, ClaimState.RETURN_SHIPPED, ClaimState.PAID)
         _refresh_policies(policies)
         transaction.on_commit(
             lambda: tasks.notify_merchants_of_each.enqueue(claim_ids=ids, event="breach")

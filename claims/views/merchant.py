@@ -6,8 +6,6 @@ every object comes through `shop_get_or_404`, so another shop's id is a 404.
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Sum
-from django.db.models.functions import TruncMonth
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,10 +25,10 @@ from claims.services import decisions, feedback
 from claims.services.evidence import evidence_discard
 from exports.views import export_or_stream
 from portal import audit
-from portal.clock import SHANGHAI
 from portal.merchant import merchant_required, shop_get_or_404
-from portal.money import money_sum
-from portal.pagination import keyset_page
+from portal.pagination import keyset_page, ordering_key
+
+_ENGINE = lambda request: "django" if request.GET.get("_engine") == "django" else "jinja2"  # noqa: E731 MEASUREMENT ONLY, REMOVE
 
 
 @require_GET
@@ -57,7 +55,8 @@ def policy_list(request):
     now = timezone.now()
     for policy in page:
         policy.current_status = policy.status(now)
-    return render(request, "claims/policy_list.html", {"form": form, "page": page})
+    context = {"form": form, "page": page}
+    return render(request, "claims/policy_list.html", context, using=_ENGINE(request))
 
 
 @require_GET
@@ -102,10 +101,9 @@ def _refunds(request):
 @merchant_required
 def refund_list(request):
     form, refunds = _refunds(request)
-    page = keyset_page(refunds, request.GET, key="requested_at")
-    return render(
-        request, "claims/refund_list.html", {"form": form, "page": page, "now": timezone.now()}
-    )
+    page = keyset_page(refunds, request.GET, key=ordering_key(refunds))
+    context = {"form": form, "page": page, "now": timezone.now()}
+    return render(request, "claims/refund_list.html", context, using=_ENGINE(request))
 
 
 @require_GET
@@ -262,15 +260,7 @@ def feedback_list(request):
 def payout_list(request):
     payouts = selectors.payouts_for_shop(shop=request.shop)
     page = keyset_page(payouts, request.GET, key="paid_at")
-    months = [
-        (month, money_sum(total), n)
-        for month, total, n in Payout.objects.filter(shop=request.shop)
-        .annotate(month=TruncMonth("paid_at", tzinfo=SHANGHAI))
-        .values_list("month")
-        .annotate(total=Sum("amount"), n=Count("id"))
-        .values_list("month", "total", "n")
-        .order_by("-month")[:12]
-    ]
+    months = selectors.payout_months(shop=request.shop)  # from the rollups (issue 10)
     return render(request, "claims/payout_list.html", {"page": page, "months": months})
 
 

@@ -69,7 +69,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from claims import dashboard, selectors
+from claims import dashboard, rollups, selectors
 from claims.models import (
     BuyerCompensation,
     Claim,
@@ -217,7 +217,7 @@ class ClaimsMachine(RuleBasedStateMachine):
         # back in teardown() (a savepoint inside the TestCase's transaction).
         self._example = transaction.atomic()
         self._example.__enter__()
-        cache.clear()  # the dashboard caches closed months for an hour
+        cache.clear()  # no cached state carries over between examples
         self.clock = time_machine.travel(START, tick=False)
         self.traveller = self.clock.start()
         self.model = ClaimsModel(now=START, shops=world.terms)
@@ -713,6 +713,12 @@ class ClaimsMachine(RuleBasedStateMachine):
         self.one_live_claim_per_line(claims)
         self.policies_show_their_claims()
         self.money_reconciles_per_shop()
+        self.rollups_equal_a_recount()
+
+    def rollups_equal_a_recount(self):
+        """Issue 10: the per-shop, per-day rollups the merchant figures read (claims.rollups)
+        hold exactly what a recount of the raw rows gives, after every step."""
+        assert rollups.current() == rollups.recount()
 
     def withdrawn_requests_are_never_paid(self):
         """R35/R37: no payout and no buyer compensation on a request the buyer withdrew."""
@@ -861,12 +867,9 @@ class ClaimsMachine(RuleBasedStateMachine):
         Computed only when what they should show changed (the dashboard costs ~30 ms a
         shop); the tables above are checked after every step.
 
-        The dashboard caches the closed months' sums for an hour (a deliberate trade-off,
-        bench/RESULTS.md), so a write dated in a closed month (the sweep's payouts dated at
-        the deadline, an order reported late) shows up to an hour later. The rows are
-        compared on a fresh cache; where the cached closed months differed, the step's
-        outcome records it (hypothesis `event()` and the tally printed with -s) instead of
-        failing: an hour's delay is the documented design, not one of the rules here."""
+        The dashboard reads the rollups (claims.rollups), kept in step with every write, so
+        a write dated in a closed month (the sweep's payouts dated at the deadline, an order
+        reported late) shows at once."""
         months = [dashboard._month_start(self.now, i) for i in range(11, -1, -1)]
         expected_rows = {f"{m:%Y-%m}": [Decimal("0.00"), Decimal("0.00")] for m in months}
         for order in self.model.orders.values():
@@ -900,10 +903,6 @@ class ClaimsMachine(RuleBasedStateMachine):
                 "claims_by_state": {s: n for s, _label, n in board.claims_by_state},
             }
 
-        closed = (dashboard._month_start(self.now, 11), dashboard._month_start(self.now))
-        if dashboard._closed_months(shop, self.now) != dashboard._month_sums(shop, *closed):
-            self.outcome("dashboard: closed months cached stale (shown fresh within the hour)")
-        cache.clear()
         assert shown(dashboard.dashboard_for_shop(shop=shop, now=self.now)) == expected, key
         self.dashboards_seen[key] = memo
 
