@@ -26,9 +26,7 @@ from claims.services.evidence import evidence_discard
 from exports.views import export_or_stream
 from portal import audit
 from portal.merchant import merchant_required, shop_get_or_404
-from portal.pagination import keyset_page, ordering_key
-
-_ENGINE = lambda request: "django" if request.GET.get("_engine") == "django" else "jinja2"  # noqa: E731 MEASUREMENT ONLY, REMOVE
+from portal.pagination import keyset_page
 
 
 @require_GET
@@ -55,8 +53,7 @@ def policy_list(request):
     now = timezone.now()
     for policy in page:
         policy.current_status = policy.status(now)
-    context = {"form": form, "page": page}
-    return render(request, "claims/policy_list.html", context, using=_ENGINE(request))
+    return render(request, "claims/policy_list.html", {"form": form, "page": page})
 
 
 @require_GET
@@ -101,9 +98,10 @@ def _refunds(request):
 @merchant_required
 def refund_list(request):
     form, refunds = _refunds(request)
-    page = keyset_page(refunds, request.GET, key=ordering_key(refunds))
-    context = {"form": form, "page": page, "now": timezone.now()}
-    return render(request, "claims/refund_list.html", context, using=_ENGINE(request))
+    page = keyset_page(refunds, request.GET, key="requested_at")
+    return render(
+        request, "claims/refund_list.html", {"form": form, "page": page, "now": timezone.now()}
+    )
 
 
 @require_GET
