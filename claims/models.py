@@ -219,6 +219,10 @@ class Policy(models.Model):
         indexes = [
             models.Index(fields=["shop", "-issued_at", "-id"]),
             models.Index(fields=["shop", "claim_status", "coverage_end"]),
+            # the list filtered by status (R24), newest first (issue 10)
+            models.Index(
+                fields=["shop", "claim_status", "-issued_at", "-id"], name="policy_shop_status_idx"
+            ),
         ]
 
     def __str__(self):
