@@ -74,7 +74,26 @@ def evidence_store(
 
     `stored` collects the saved paths, so a caller whose transaction fails can delete them.
     """
-    content_type, width, height = verify_image(data, name=name)
+    evidence = evidence_build(
+        data=data, name=name, kind=kind, shop_id=shop_id, stored=stored, **owner
+    )
+    evidence.save()
+    return evidence
+
+
+def evidence_build(
+    *,
+    data: bytes,
+    name: str,
+    kind: str,
+    shop_id: int,
+    stored: list | None = None,
+    verified=None,
+    **owner,
+) -> Evidence:
+    """Store the file of one image and return its unsaved row (the event API saves many at
+    once). `verified`: verify_image's answer when the caller already has it."""
+    content_type, width, height = verified or verify_image(data, name=name)
     evidence = Evidence(
         shop_id=shop_id,
         kind=kind,
@@ -89,7 +108,6 @@ def evidence_store(
     evidence.file.save(evidence.original_name, ContentFile(data), save=False)
     if stored is not None:
         stored.append(evidence.file.name)
-    evidence.save()
     return evidence
 
 

@@ -32,6 +32,7 @@ from portal import audit, fsm
 from portal.transactions import service
 
 KNOWN_REASONS = set(RefundReason.values)
+FAST_TRACK_DAYS = 90  # R39: a buyer's recent claims are those of the last 90 days
 
 
 def content_hash(**fields) -> str:
@@ -55,17 +56,29 @@ def coverage(*, order: Order, policy: Policy | None, reason: str, requested_at, 
 
 def fast_track_rule(claim: Claim, settings: ClaimSettings) -> str | None:
     """R39: the rule that lets the system approve, or None. Thresholds stay insurer-only."""
-    if not settings.fast_track_enabled:
+    if not fast_track_candidate(claim, settings):
         return None
     buyer = claim.buyer
-    if buyer.credit_tier < settings.fast_track_min_credit_tier:
-        return None
-    if claim.amount > settings.fast_track_max_amount:
-        return None
     if BuyerFeedback.objects.filter(buyer=buyer, state=FeedbackState.UPHELD).exists():
         return None
-    since = claim.submitted_at - dt.timedelta(days=90)
+    since = claim.submitted_at - dt.timedelta(days=FAST_TRACK_DAYS)
     recent = Claim.objects.filter(buyer=buyer, submitted_at__gte=since).exclude(pk=claim.pk).count()
+    return fast_track_verdict(claim, settings, recent=recent)
+
+
+def fast_track_candidate(claim: Claim, settings: ClaimSettings) -> bool:
+    """R39's tests that need no query (the event API reads the others for a whole batch)."""
+    return (
+        settings.fast_track_enabled
+        and claim.buyer.credit_tier >= settings.fast_track_min_credit_tier
+        and claim.amount <= settings.fast_track_max_amount
+    )
+
+
+def fast_track_verdict(claim: Claim, settings: ClaimSettings, *, recent: int) -> str | None:
+    """R39 for a candidate without upheld abnormal-buyer feedback, given its buyer's other
+    claims submitted since 90 days before it: the rule, or None."""
+    buyer = claim.buyer
     if recent > settings.fast_track_max_recent_claims:
         return None
     return (

@@ -229,6 +229,7 @@ RAW_SQL_PARAMETERIZED = {
     "claims/services/sweep.py",  # issue 10: the deadline sweep in set-based statements
     "portal/csv_export.py",  # issue 10: exports with COPY … TO STDOUT
     "exports/services.py",  # issue 10: an export's progress, beside the COPY's connection
+    "platform_api/bulk.py",  # issue 10: event ingestion's multi-row UPDATE … FROM (VALUES …)
 }
 
 

@@ -1,0 +1,284 @@
+"""R80-R83: set-based appliers, one per event type that allows it (platform_api.batch).
+
+An applier gets a chunk of events of its type, in batch order, inside one transaction. It
+reads what the chunk names in a few queries (locking the rows it will change, in primary
+key order), checks each event in memory in order, exactly as the per-event service would
+(same rules, same messages; a later event sees what an earlier one of the chunk did), calls
+`record_applied` with the events that pass (R82), writes them with multi-row statements and
+returns {batch index: error} for the others. A database error propagates: the batch module
+rolls the chunk back and applies it event by event.
+
+tests/platform_api/test_batch_R83.py proves the rows equal those of the per-event path.
+"""
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import Case, Value, When
+
+from claims import rollups
+from claims.models import COVERAGE_HOURS, Buyer, Order, OrderLine, Policy
+from claims.services.policies import policy_number
+from enrollment import selectors as enrollment_selectors
+from platform_api.bulk_refunds import refunds_requested
+from portal.money import money
+from portal.transactions import cached
+
+Record = Callable[[list], None]
+
+
+def _refuse(rejected: dict, item, message: str) -> None:
+    rejected[item.index] = "; ".join(ValidationError(message).messages)
+
+
+# --- order.placed (R20) ---
+
+
+def _shop_terms(shop_id: str):
+    return cached(
+        ("shop_terms", shop_id),
+        lambda: enrollment_selectors.shop_terms(platform_shop_id=shop_id),
+    )
+
+
+def _placement_problem(data: dict, terms, taken: set) -> str | None:
+    """What claims.services.policies.order_place refuses, in its order and words."""
+    shop_id, order_id = data["shop_id"], data["order_id"]
+    if terms is None:
+        return f"unknown shop {shop_id!r}"
+    if order_id in taken:
+        return f"order {order_id!r} already exists"
+    line_ids = [line["line_id"] for line in data["lines"]]
+    if len(set(line_ids)) != len(line_ids):
+        return "line ids repeat within the order"
+    if terms.enrolled_at(data["placed_at"]) and terms.rate_at(data["placed_at"]) is None:
+        return f"shop {shop_id!r} has no premium rate at {data['placed_at'].isoformat()}"
+    return None
+
+
+def orders_placed(items: list, record_applied: Record) -> dict[int, str]:
+    """R20: orders, their buyers (R62 tiers) and lines: one statement per table."""
+    order_ids = [i.data["order_id"] for i in items]
+    taken = set(
+        Order.objects.filter(platform_order_id__in=order_ids).values_list(
+            "platform_order_id", flat=True
+        )
+    )
+    rejected: dict[int, str] = {}
+    accepted = []
+    for item in items:
+        terms = _shop_terms(item.data["shop_id"])
+        problem = _placement_problem(item.data, terms, taken)
+        if problem:
+            _refuse(rejected, item, problem)
+            continue
+        taken.add(item.data["order_id"])
+        accepted.append((item, terms))
+    if accepted:
+        record_applied([item for item, _terms in accepted])
+        _write_orders(accepted)
+    return rejected
+
+
+def _upsert_buyers(accepted: list) -> dict[str, int]:
+    """One upsert, the last tier of each buyer winning as in event order; sorted keys."""
+    tiers = {item.data["buyer"]["id"]: item.data["buyer"]["credit_tier"] for item, _ in accepted}
+    Buyer.objects.bulk_create(
+        [Buyer(platform_buyer_id=b, credit_tier=t) for b, t in sorted(tiers.items())],
+        update_conflicts=True,
+        unique_fields=["platform_buyer_id"],
+        update_fields=["credit_tier"],
+    )
+    return dict(
+        Buyer.objects.filter(platform_buyer_id__in=list(tiers)).values_list(
+            "platform_buyer_id", "pk"
+        )
+    )
+
+
+def _write_orders(accepted: list) -> None:
+    buyers = _upsert_buyers(accepted)
+    orders = []
+    for item, terms in accepted:
+        data = item.data
+        insured = terms.enrolled_at(data["placed_at"])
+        orders.append(
+            Order(
+                platform_order_id=data["order_id"],
+                shop=terms.shop,
+                buyer_id=buyers[data["buyer"]["id"]],
+                paid_amount=sum(
+                    (Decimal(line["paid_amount"]) for line in data["lines"]), Decimal("0.00")
+                ),
+                placed_at=data["placed_at"],
+                insured=insured,
+                rate=terms.rate_at(data["placed_at"]) if insured else None,
+            )
+        )
+    Order.objects.bulk_create(orders)  # in event order: the ids the per-event path gives
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            platform_line_id=line["line_id"],
+            sku=line["sku"],
+            title=line["title"],
+            quantity=line["quantity"],
+            paid_amount=line["paid_amount"],
+        )
+        for order, (item, _terms) in zip(orders, accepted, strict=True)
+        for line in item.data["lines"]
+    )
+
+
+# --- order.shipped (R21, R22) and order.received (R23) ---
+
+
+def _locked_orders(items: list) -> dict[str, Order]:
+    """The chunk's orders, locked in primary key order (two batches never deadlock here)."""
+    ids = sorted({i.data["order_id"] for i in items})
+    queryset = Order.objects.select_for_update().filter(platform_order_id__in=ids).order_by("pk")
+    return {order.platform_order_id: order for order in queryset}
+
+
+def _ship_problem(order: Order | None, order_id: str, shipped_at: dt.datetime) -> str | None:
+    """What claims.services.policies.order_ship refuses, in its order and words."""
+    if order is None:
+        return f"unknown order {order_id!r}"
+    if order.shipped_at is not None:
+        return f"order {order_id!r} already shipped"
+    if shipped_at < order.placed_at:
+        return "shipped_at is before placed_at"
+    return None
+
+
+def orders_shipped(items: list, record_applied: Record) -> dict[int, str]:
+    """R21/R22: shipment dates in one UPDATE, the insured orders' policies in one INSERT."""
+    orders = _locked_orders(items)
+    rejected: dict[int, str] = {}
+    shipped = []
+    for item in items:
+        order_id, at = item.data["order_id"], item.data["shipped_at"]
+        order = orders.get(order_id)
+        problem = _ship_problem(order, order_id, at)
+        if problem:
+            _refuse(rejected, item, problem)
+            continue
+        order.shipped_at = at  # a later event of the chunk sees it shipped
+        shipped.append((item, order))
+    if shipped:
+        record_applied([item for item, _order in shipped])
+        _write_shipments([order for _item, order in shipped])
+    return rejected
+
+
+def _write_shipments(orders: list[Order]) -> None:
+    update_rows(Order, "id", ["shipped_at"], [(o.pk, o.shipped_at) for o in orders])
+    policies = Policy.objects.bulk_create(
+        Policy(
+            order=order,
+            shop_id=order.shop_id,
+            policy_no=policy_number(order, order.shipped_at),
+            premium=money(order.paid_amount * order.rate),  # R22
+            rate=order.rate,
+            issued_at=order.shipped_at,
+        )
+        for order in orders
+        if order.insured
+    )
+    rollups.record_policies_issued((p.shop_id, p.issued_at, p.premium) for p in policies)
+
+
+def _receipt_problem(order: Order | None, order_id: str, received_at: dt.datetime) -> str | None:
+    """What claims.services.policies.order_receive refuses, in its order and words."""
+    if order is None:
+        return f"unknown order {order_id!r}"
+    if order.shipped_at is None:
+        return f"order {order_id!r} has not shipped"
+    if order.received_at is not None:
+        return f"order {order_id!r} already received"
+    if received_at < order.shipped_at:
+        return "received_at is before shipped_at"
+    return None
+
+
+def orders_received(items: list, record_applied: Record) -> dict[int, str]:
+    """R23: receipt dates in one UPDATE, the coverage windows in another."""
+    orders = _locked_orders(items)
+    rejected: dict[int, str] = {}
+    received = []
+    for item in items:
+        order_id, at = item.data["order_id"], item.data["received_at"]
+        order = orders.get(order_id)
+        problem = _receipt_problem(order, order_id, at)
+        if problem:
+            _refuse(rejected, item, problem)
+            continue
+        order.received_at = at
+        received.append((item, order))
+    if received:
+        record_applied([item for item, _order in received])
+        _write_receipts([order for _item, order in received])
+    return rejected
+
+
+def _write_receipts(orders: list[Order]) -> None:
+    update_rows(Order, "id", ["received_at"], [(o.pk, o.received_at) for o in orders])
+    window = dt.timedelta(hours=COVERAGE_HOURS)  # R23: receipt to receipt + 720 h, inclusive
+    update_rows(
+        Policy,
+        "order_id",
+        ["coverage_start", "coverage_end"],
+        [(o.pk, o.received_at, o.received_at + window) for o in orders if o.insured],
+    )
+
+
+# --- one UPDATE for many rows ---
+
+
+def update_rows(model, key: str, columns: list[str], rows: list[tuple]) -> None:
+    """Set `columns` of the rows whose `key` is each row's first value: one
+    `UPDATE … FROM (VALUES …)` on PostgreSQL (Django's bulk_update builds a CASE per
+    column and row, slow to compile); a CASE per column elsewhere (SQLite, the tests)."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        _update_by_case(model, key, columns, rows)
+        return
+    fields = [model._meta.get_field(name) for name in (key, *columns)]
+    casts = ", ".join(f"%s::{field.db_type(connection)}" for field in fields)
+    names = [connection.ops.quote_name(field.column) for field in fields]
+    table = connection.ops.quote_name(model._meta.db_table)
+    sets = ", ".join(f"{name} = v.{name}" for name in names[1:])
+    sql = (
+        f"UPDATE {table} SET {sets} FROM (VALUES {', '.join([f'({casts})'] * len(rows))}) "
+        f"AS v ({', '.join(names)}) WHERE {table}.{names[0]} = v.{names[0]}"
+    )
+    params = [
+        field.get_db_prep_value(value, connection)
+        for row in rows
+        for field, value in zip(fields, row, strict=True)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _update_by_case(model, key: str, columns: list[str], rows: list[tuple]) -> None:
+    def case(n: int) -> Case:
+        field = model._meta.get_field(columns[n])
+        whens = [When(**{key: row[0]}, then=Value(row[n + 1])) for row in rows]
+        return Case(*whens, output_field=field)
+
+    model.objects.filter(**{f"{key}__in": [row[0] for row in rows]}).update(
+        **{column: case(n) for n, column in enumerate(columns)}
+    )
+
+
+APPLIERS: dict[str, Callable[[list, Record], dict[int, str]]] = {
+    "order.placed": orders_placed,
+    "order.shipped": orders_shipped,
+    "order.received": orders_received,
+    "refund.requested": refunds_requested,
+}
