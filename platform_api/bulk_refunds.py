@@ -19,11 +19,9 @@ from django_fsm_log.models import StateLog
 from claims import rollups
 from claims.models import (
     OPEN_CLAIM_STATES,
-    BuyerFeedback,
     Claim,
     ClaimState,
     Evidence,
-    FeedbackState,
     Order,
     OrderLine,
     Policy,
@@ -33,7 +31,8 @@ from claims.models import (
 )
 from claims.services import decisions, refunds
 from claims.services.evidence import evidence_build, evidence_check_count, verify_image
-from portal import fsm
+from claims.services.sweep import _refresh_policies as refresh_policies  # R24, set-based
+from platform_api import bulk_fast_track as fast_track
 
 LIVE = [*OPEN_CLAIM_STATES, ClaimState.PAID]  # R42: one live claim per sub-order
 
@@ -177,7 +176,6 @@ def _write(requests: list[_Request]) -> None:
     if claimed:
         _open_claims(claimed)
     _insert_evidence(requests)
-    _fast_track(claimed)
 
 
 def _insert_refunds(requests: list[_Request]) -> None:
@@ -205,51 +203,67 @@ def _insert_refunds(requests: list[_Request]) -> None:
         r.refund = refund
 
 
+def _claim_fields(r: _Request, review: dt.timedelta) -> dict:
+    """refunds._open_claim's claim (R30, R32, R36, R90)."""
+    return {
+        "refund": r.refund,
+        "line": r.line,
+        "policy": r.line.order.policy,
+        "shop_id": r.refund.shop_id,
+        "buyer": r.refund.buyer,
+        "kind": r.refund.kind,
+        "amount": r.refund.amount,
+        "payable_cap": r.line.payable_cap,  # R36
+        "submitted_at": r.refund.requested_at,
+        "review_due_at": r.refund.requested_at + review,  # R32, R90
+    }
+
+
 def _open_claims(requests: list[_Request]) -> None:
-    """R30/R32/R90 as refunds._open_claim: the claims, their audit rows, their policies (R24)."""
+    """The claims, fast-tracked ones in the state R39's approval leaves (bulk_fast_track),
+    their audit rows, their policies' status (R24) and the rollups."""
     review = dt.timedelta(hours=decisions.claim_settings().review_hours)
+    fields = [_claim_fields(r, review) for r in requests]
+    rules = fast_track.decide([Claim(**f) for f in fields])
+    approvals = {n: fast_track.approval(fields[n], rule) for n, rule in rules.items()}
     rows = [
-        Claim(
-            refund=r.refund,
-            line=r.line,
-            policy=r.line.order.policy,
-            shop_id=r.refund.shop_id,
-            buyer=r.refund.buyer,
-            kind=r.refund.kind,
-            amount=r.refund.amount,
-            payable_cap=r.line.payable_cap,  # R36
-            submitted_at=r.refund.requested_at,
-            review_due_at=r.refund.requested_at + review,  # R32, R90
-        )
-        for r in requests
+        Claim(**f, **(approvals[n].fields if n in approvals else {})) for n, f in enumerate(fields)
     ]
     for r, claim in zip(requests, Claim.objects.bulk_create(rows), strict=True):
-        r.claim = fsm.held(claim)  # created by this transaction
-    _log_submitted([r.claim for r in requests])
-    Policy.objects.filter(pk__in={r.claim.policy_id for r in requests}).exclude(
+        r.claim = claim
+    _log_claims([r.claim for r in requests], approvals)
+    policies = {r.claim.policy_id for r in requests}
+    Policy.objects.filter(pk__in=policies).exclude(
         claim_status=PolicyClaimStatus.IN_PROGRESS
     ).update(claim_status=PolicyClaimStatus.IN_PROGRESS)
+    if approvals:
+        refresh_policies({requests[n].claim.policy_id for n in approvals})
     rollups.record_claims_opened(
-        (r.claim.shop_id, r.claim.submitted_at, r.refund.reason, r.claim.state) for r in requests
+        (r.claim.shop_id, r.claim.submitted_at, r.refund.reason, ClaimState.SUBMITTED)
+        for r in requests
     )
+    fast_track.write([(requests[n].claim, a) for n, a in approvals.items()])
 
 
-def _log_submitted(claims: list[Claim]) -> None:
-    """R40: the audit row of each claim's creation (portal.audit.log_created, at once)."""
+def _log_claims(claims: list[Claim], approvals: dict) -> None:
+    """R40: each claim's creation (portal.audit.log_created) and the transitions of its
+    R39 approval, in the order the per-event path writes them, in one INSERT."""
     content_type = ContentType.objects.get_for_model(Claim)
-    StateLog.objects.bulk_create(
-        StateLog(
-            timestamp=claim.submitted_at,
-            by=None,
-            source_state=None,
-            state=ClaimState.SUBMITTED,
-            transition="submit",
-            content_type=content_type,
-            object_id=claim.pk,
-            description="system: R30 covered request routed to the insurer",
-        )
-        for claim in claims
-    )
+    rows = []
+    for n, claim in enumerate(claims):
+        created = {
+            "timestamp": claim.submitted_at,
+            "source_state": None,
+            "state": ClaimState.SUBMITTED,
+            "transition": "submit",
+            "description": "system: R30 covered request routed to the insurer",
+        }
+        moves = fast_track.audit_rows(claim, approvals[n]) if n in approvals else []
+        rows += [
+            StateLog(by=None, content_type=content_type, object_id=claim.pk, **row)
+            for row in [created, *moves]
+        ]
+    StateLog.objects.bulk_create(rows)
 
 
 def _insert_evidence(requests: list[_Request]) -> None:
@@ -269,51 +283,3 @@ def _insert_evidence(requests: list[_Request]) -> None:
         for name, raw, verified in r.images
     ]
     Evidence.objects.bulk_create(rows)
-
-
-# --- R39 fast track ---
-
-
-def _fast_track(claimed: list[_Request]) -> None:
-    settings = decisions.claim_settings()
-    candidates = [r for r in claimed if refunds.fast_track_candidate(r.claim, settings)]
-    if not candidates:
-        return
-    buyers = {r.claim.buyer_id for r in candidates}
-    upheld = set(
-        BuyerFeedback.objects.filter(buyer_id__in=buyers, state=FeedbackState.UPHELD).values_list(
-            "buyer_id", flat=True
-        )
-    )
-    recent = _recent_claims(claimed, candidates)
-    for r in candidates:
-        if r.claim.buyer_id in upheld:
-            continue
-        rule = refunds.fast_track_verdict(r.claim, settings, recent=recent[r.claim.pk])
-        if rule:
-            decisions.claim_approve_by_system(r.claim, rule=rule, at=r.claim.submitted_at)
-
-
-def _recent_claims(claimed: list[_Request], candidates: list[_Request]) -> dict[int, int]:
-    """R39: each candidate's buyer's other claims submitted in the 90 days before it, as the
-    per-event path counts them: those before this chunk, and those of earlier events."""
-    window = dt.timedelta(days=refunds.FAST_TRACK_DAYS)
-    since = min(r.claim.submitted_at for r in candidates) - window
-    position = {r.claim.pk: n for n, r in enumerate(claimed)}
-    rows = list(
-        Claim.objects.filter(
-            buyer_id__in={r.claim.buyer_id for r in candidates}, submitted_at__gte=since
-        ).values_list("pk", "buyer_id", "submitted_at")
-    )
-    counts = {}
-    for r in candidates:
-        claim, mine = r.claim, position[r.claim.pk]
-        counts[claim.pk] = sum(
-            1
-            for pk, buyer_id, at in rows
-            if buyer_id == claim.buyer_id
-            and at >= claim.submitted_at - window
-            and pk != claim.pk
-            and position.get(pk, -1) < mine
-        )
-    return counts
