@@ -55,6 +55,14 @@ REVIEWER = "bench-reviewer"
 BIG_SHOP = 1
 PER_PAGE = 50
 TARGET_P95_MS = 100.0
+POLICY_STATUSES = (
+    "awaiting_receipt",
+    "in_coverage",
+    "expired",
+    "claim_in_progress",
+    "claim_paid",
+    "claim_closed",
+)
 TARGET_RATIO = 5.0
 TARGET_QUERIES = 15
 TARGET_CSV_GROWTH_MB = 50.0
@@ -79,6 +87,16 @@ def parse_args():
     parser.add_argument("--rounds", type=int, default=3, help="rounds with --floor")
     parser.add_argument("--floor-database-url", default=FLOOR_URL)
     parser.add_argument("--profile", help="cProfile one page in-process (its name) and exit")
+    parser.add_argument(
+        "--split",
+        action="store_true",
+        help="print each page's in-process time, SQL vs the rest (medians of 30) and exit",
+    )
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="print EXPLAIN (ANALYZE, BUFFERS) of each page's queries and exit",
+    )
     parser.add_argument(
         "--show-sql",
         action="store_true",
@@ -300,6 +318,14 @@ def pages_to_measure(database_url: str) -> list[Page]:
         Page("refunds, 质保卡 only", "merchant", ["/refunds/?business=warranty"], b'rel="next"'),
         Page("claim detail", "merchant", [f"/claims/{c}/" for c in claims], b"R0"),
         Page("invoice records", "merchant", ["/invoices/"], b"<table"),
+        *[
+            Page(f"policies ?status={s}", "merchant", [f"/policies/?status={s}"], b"<table")
+            for s in POLICY_STATUSES
+        ],
+        Page("refunds, all", "merchant", ["/refunds/"], b'rel="next"'),
+        Page("refunds, to confirm", "merchant", ["/refunds/?due=needs_action"], b"<h1"),
+        Page("refunds, merchant-handled", "merchant", ["/refunds/?business=merchant"], b"<table"),
+        Page("payouts", "merchant", ["/payouts/"], b"<table"),
         Page("admin claim queue", "reviewer", ["/admin/claims/claim/"], b"result_list"),
         Page(
             "admin queue: submitted+overdue",
@@ -586,10 +612,78 @@ def profile_page(pages: list[Page], name: str) -> None:
     client.get(page.paths[0])
     profiler = cProfile.Profile()
     profiler.enable()
-    for path in page.paths[:10]:
-        client.get(path)
+    for i in range(20):
+        client.get(page.paths[i % len(page.paths)])
     profiler.disable()
-    pstats.Stats(profiler).strip_dirs().sort_stats("cumulative").print_stats(40)
+    stats = pstats.Stats(profiler).strip_dirs()
+    stats.sort_stats("cumulative").print_stats(40)
+    stats.sort_stats("tottime").print_stats(25)
+
+
+def split_pages(pages: list[Page], runs: int = 30) -> None:
+    """In-process, per page: median wall time of a request, of its SQL (as the database
+    driver returned it) and the rest (views, forms, templates, middleware), over `runs`."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+
+    sql_seconds = []
+
+    def timed(execute, sql, params, many, context):
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            sql_seconds.append(time.perf_counter() - start)
+
+    users = get_user_model().objects
+    print(f"{'page':<36} {'total ms':>9} {'SQL ms':>8} {'rest ms':>8}  queries")
+    for page in pages:
+        client = Client(HTTP_HOST="127.0.0.1")
+        if page.who != "anonymous":
+            login = MERCHANT if page.who == "merchant" else REVIEWER
+            client.force_login(users.get(username=login))
+        totals, sqls, n = [], [], 0
+        for i in range(runs + 2):
+            path = page.paths[i % len(page.paths)]
+            sql_seconds.clear()
+            start = time.perf_counter()
+            with connection.execute_wrapper(timed):
+                client.get(path)
+            if i >= 2:
+                totals.append((time.perf_counter() - start) * 1000)
+                sqls.append(sum(sql_seconds) * 1000)
+                n = len(sql_seconds)
+        total, sql = statistics.median(totals), statistics.median(sqls)
+        print(f"{page.name:<36} {total:9.1f} {sql:8.1f} {total - sql:8.1f}  {n}", flush=True)
+
+
+def explain_pages(pages: list[Page]) -> None:
+    """EXPLAIN (ANALYZE, BUFFERS) of every query of each page's first URL (read-only)."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    users = get_user_model().objects
+    for page in pages:
+        client = Client(HTTP_HOST="127.0.0.1")
+        if page.who != "anonymous":
+            login = MERCHANT if page.who == "merchant" else REVIEWER
+            client.force_login(users.get(username=login))
+        client.get(page.paths[0])
+        with CaptureQueriesContext(connection) as captured:
+            client.get(page.paths[0])
+        print(f"===== {page.name}: {page.paths[0]}")
+        for query in captured.captured_queries:
+            sql = query["sql"]
+            if not sql.lstrip().upper().startswith("SELECT"):
+                continue
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+                plan = [row[0] for row in cursor.fetchall()]
+            print(f"--- {float(query['time']) * 1000:.1f} ms  {sql[:300]}")
+            print("\n".join("    " + line for line in plan))
 
 
 # --- main ---
@@ -613,6 +707,12 @@ def main() -> int:
     collectstatic(env)
     if args.profile:
         profile_page(pages, args.profile)
+        return 0
+    if args.split:
+        split_pages([p for p in pages if not p.name.startswith("floor")])
+        return 0
+    if args.explain:
+        explain_pages([p for p in pages if not p.name.startswith("floor")])
         return 0
     print(f"database {args.database_url}; gunicorn log and static files in {tmp}")
     started = time.perf_counter()

@@ -65,7 +65,14 @@ def policies_for_shop(
     *, shop, q: str = "", status: str = "", issued_from=None, issued_to=None, now=None
 ) -> QuerySet:
     """R24: the shop's policies, newest first, searchable by order id, buyer id or SKU."""
-    from claims.models import Order, OrderLine, Policy, PolicyClaimStatus, PolicyStatus
+    from claims.models import (
+        COVERAGE_HOURS,
+        Order,
+        OrderLine,
+        Policy,
+        PolicyClaimStatus,
+        PolicyStatus,
+    )
 
     now = now or timezone.now()
     policies = Policy.objects.filter(shop=shop).select_related("order", "order__buyer")
@@ -93,7 +100,14 @@ def policies_for_shop(
     elif status == PolicyStatus.IN_COVERAGE:
         policies = policies.filter(claim_status=PolicyClaimStatus.NONE, coverage_end__gte=now)
     elif status == PolicyStatus.EXPIRED:
-        policies = policies.filter(claim_status=PolicyClaimStatus.NONE, coverage_end__lt=now)
+        # Coverage starts at receipt, never before the shipment that issued the policy
+        # (claims.services.policies), so an expired policy was issued over 720 h ago: said
+        # here, the bound spares the index scan the newest policies, all still covered.
+        policies = policies.filter(
+            claim_status=PolicyClaimStatus.NONE,
+            coverage_end__lt=now,
+            issued_at__lt=now - dt.timedelta(hours=COVERAGE_HOURS),
+        )
     if issued_from:
         policies = policies.filter(issued_at__gte=issued_from)
     if issued_to:
@@ -128,6 +142,11 @@ def refunds_for_shop(
         refunds = refunds.filter(
             Q(platform_refund_id=q) | Q(order__platform_order_id=q) | Q(buyer__platform_buyer_id=q)
         )
+    if state or due in ("needs_action", "overdue"):
+        # A claim is submitted when its request is made (submitted_at = requested_at,
+        # claims.services.refunds): ordered by the claim's time, the claims index (shop,
+        # state, submitted_at) serves the list instead of a join tried row by row (issue 10).
+        return refunds.filter(claim__shop=shop).order_by("-claim__submitted_at", "-id")
     return refunds.order_by("-requested_at", "-id")
 
 

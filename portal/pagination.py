@@ -6,6 +6,7 @@ OFFSET and no COUNT(*) over a million rows.
 
 import datetime as dt
 from dataclasses import dataclass, field
+from operator import attrgetter
 from urllib.parse import urlencode
 
 from django.db.models import Q, QuerySet
@@ -52,8 +53,15 @@ class Page:
         return len(self.rows)
 
 
+def ordering_key(queryset: QuerySet) -> str:
+    """The time a queryset ordered by (-time, -id) is paged by: a field or a lookup path."""
+    return queryset.query.order_by[0].removeprefix("-")
+
+
 def keyset_page(queryset: QuerySet, params, *, key: str, per_page: int = PER_PAGE) -> Page:
-    """`queryset` ordered by (-key, -id); `params` is request.GET (after= / before= cursors)."""
+    """`queryset` ordered by (-key, -id); `params` is request.GET (after= / before= cursors).
+    `key` may follow a relation ("claim__submitted_at")."""
+    value_of = attrgetter(key.replace("__", "."))
     after = _decode(params.get("after", "")) if params.get("after") else None
     before = _decode(params.get("before", "")) if params.get("before") else None
     plain = {k: params.get(k) for k in params}
@@ -83,7 +91,7 @@ def keyset_page(queryset: QuerySet, params, *, key: str, per_page: int = PER_PAG
         has_newer = after is not None
     return Page(
         rows=rows,
-        next_cursor=_encode(getattr(rows[-1], key), rows[-1].pk) if rows and has_older else None,
-        prev_cursor=_encode(getattr(rows[0], key), rows[0].pk) if rows and has_newer else None,
+        next_cursor=_encode(value_of(rows[-1]), rows[-1].pk) if rows and has_older else None,
+        prev_cursor=_encode(value_of(rows[0]), rows[0].pk) if rows and has_newer else None,
         params=plain,
     )

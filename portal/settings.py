@@ -102,6 +102,20 @@ TEMPLATES = [
         },
     },
 ]
+# The hot merchant lists render with Jinja2 (issue 10, portal/jinja2.py): their views ask
+# for it by name (using="jinja2"); every other template is a Django template.
+TEMPLATES.append(
+    {
+        "NAME": "jinja2",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "environment": "portal.jinja2.environment",
+            "context_processors": TEMPLATES[0]["OPTIONS"]["context_processors"],
+        },
+    }
+)
 
 # R1/R2 storage: PostgreSQL in production, a SQLite file by default for the demo.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}

@@ -20,13 +20,14 @@ from claims.forms import (
     policy_filters,
     refund_filters,
 )
-from claims.models import Claim, ClaimState, Payout, Policy
+from claims.models import Claim, ClaimState, Policy
 from claims.services import decisions, feedback
 from claims.services.evidence import evidence_discard
 from exports.views import export_or_stream
 from portal import audit
+from portal.jinja2 import FORM_RENDERER
 from portal.merchant import merchant_required, shop_get_or_404
-from portal.pagination import keyset_page
+from portal.pagination import keyset_page, ordering_key
 
 
 @require_GET
@@ -45,6 +46,12 @@ def _policies(request):
     return form, selectors.policies_for_shop(shop=request.shop, **filters)
 
 
+def _list_page(request, template: str, context: dict):
+    """The hot lists render with Jinja2, their filter forms too (portal/jinja2.py, issue 10)."""
+    context["form"].renderer = FORM_RENDERER
+    return render(request, template, context, using="jinja2")
+
+
 @require_GET
 @merchant_required
 def policy_list(request):
@@ -53,7 +60,7 @@ def policy_list(request):
     now = timezone.now()
     for policy in page:
         policy.current_status = policy.status(now)
-    return render(request, "claims/policy_list.html", {"form": form, "page": page})
+    return _list_page(request, "claims/policy_list.html", {"form": form, "page": page})
 
 
 @require_GET
@@ -98,10 +105,9 @@ def _refunds(request):
 @merchant_required
 def refund_list(request):
     form, refunds = _refunds(request)
-    page = keyset_page(refunds, request.GET, key="requested_at")
-    return render(
-        request, "claims/refund_list.html", {"form": form, "page": page, "now": timezone.now()}
-    )
+    page = keyset_page(refunds, request.GET, key=ordering_key(refunds))
+    context = {"form": form, "page": page, "now": timezone.now()}
+    return _list_page(request, "claims/refund_list.html", context)
 
 
 @require_GET
@@ -110,10 +116,12 @@ def refund_export(request):
     return export_or_stream(request, "refunds", RefundFilterForm)
 
 
-def _claim(request, pk):
+def _claim(request, pk, *related: str):
     return shop_get_or_404(
         request,
-        Claim.objects.select_related("refund", "refund__order", "refund__line", "policy", "buyer"),
+        Claim.objects.select_related(
+            "refund", "refund__order", "refund__line", "policy", "buyer", *related
+        ),
         pk=pk,
     )
 
@@ -121,7 +129,7 @@ def _claim(request, pk):
 @require_GET
 @merchant_required
 def claim_detail(request, pk: int):
-    claim = _claim(request, pk)
+    claim = _claim(request, pk, "payout", "compensation")
     return render(
         request,
         "claims/claim_detail.html",
@@ -130,7 +138,7 @@ def claim_detail(request, pk: int):
             "timeline": audit.timeline(claim),
             "buyer_evidence": claim.refund.evidence.filter(kind="buyer"),
             "refusal_evidence": claim.evidence.filter(kind="refusal"),
-            "payout": Payout.objects.filter(claim=claim).first(),
+            "payout": getattr(claim, "payout", None),
             "compensation": getattr(claim, "compensation", None),
             "can_act": claim.state == ClaimState.RETURN_SHIPPED,
             "feedback_form": FeedbackForm(),

@@ -1,0 +1,106 @@
+"""The Jinja2 environment of the hot merchant lists (issue 10: measured against Django
+templates in bench/RESULTS.md, "Merchant lists: Django templates or Jinja2").
+
+Templates live in `jinja2/`; they are translated with Django's own gettext through the
+`jinja2.ext.i18n` extension and written as `{{ _("...") }}`, which `makemessages` extracts
+like `{% translate %}` (R3). Escaping is on; Django's safe strings (form widgets,
+`csrf_input`) pass through unescaped as in Django templates. A list page repeats a few
+things 50 times (a link, a time, a label): the helpers here do them at the cost of a dict
+lookup, with the same output as Django's `{% url %}`, `|date` and `get_FOO_display`.
+"""
+
+from functools import cache
+
+from django.db.models import Model
+from django.forms.renderers import Jinja2 as Jinja2FormRenderer
+from django.templatetags.static import static
+from django.test.signals import template_rendered
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils import formats, translation
+from django.utils.timezone import template_localtime
+from jinja2 import Environment
+from jinja2 import Template as JinjaTemplate
+
+# Form widgets through Django's Jinja2 widget templates (the same markup as its Django
+# ones, less whitespace): the list views give it to their filter forms.
+FORM_RENDERER = Jinja2FormRenderer()
+
+_PK = 987654321987654321  # stands for the object id in a cached URL
+
+
+class Template(JinjaTemplate):
+    """Announces each rendering like Django templates do under the test runner, so the
+    test client's `response.context` works for these pages too (no receiver in production:
+    the signal costs a function call)."""
+
+    def render(self, *args, **kwargs):
+        context = dict(*args, **kwargs)
+        template_rendered.send(sender=self, template=self, context=context)
+        return super().render(context)
+
+
+@cache
+def _url_with_pk(name: str, prefix: str, urlconf, language: str) -> str:
+    return reverse(name, args=[_PK])
+
+
+def url(name: str, *args, **kwargs) -> str:
+    """`{% url name arg %}`; a URL of one object id is reversed once, then filled in."""
+    if len(args) == 1 and type(args[0]) is int and not kwargs:
+        pattern = _url_with_pk(name, get_script_prefix(), get_urlconf(), translation.get_language())
+        return pattern.replace(str(_PK), str(args[0]))
+    return reverse(name, args=args or None, kwargs=kwargs or None)
+
+
+def date(value, format_string: str) -> str:
+    """Django's `|date`: the value in the current time zone, in Django's format."""
+    if value is None or value == "":
+        return ""
+    value = template_localtime(value)
+    if format_string == "Y-m-d H:i":  # digits only: strftime says the same, 10x faster
+        return value.strftime("%Y-%m-%d %H:%M")
+    return formats.date_format(value, format_string)
+
+
+@cache
+def _field_labels(field, language: str) -> dict:
+    return {value: str(label) for value, label in field.flatchoices}
+
+
+@cache
+def _choice_labels(choices, language: str) -> dict:
+    return {value: str(label) for value, label in choices.choices}
+
+
+def display(instance: Model, field_name: str) -> str:
+    """`instance.get_FOO_display()`, the labels translated once per language."""
+    field = instance._meta.get_field(field_name)
+    value = getattr(instance, field.attname)
+    return _field_labels(field, translation.get_language()).get(value, value)
+
+
+def label(value: str, choices) -> str:
+    """The label of `value` in a TextChoices class, translated once per language."""
+    return _choice_labels(choices, translation.get_language()).get(value, value)
+
+
+def languages(codes) -> list[dict]:
+    """`{% get_language_info_list for LANGUAGES %}`."""
+    return [translation.get_language_info(code) for code, _name in codes]
+
+
+def environment(**options) -> Environment:
+    from claims.models import PolicyStatus
+
+    env = Environment(extensions=["jinja2.ext.i18n"], **options)
+    env.template_class = Template
+    env.install_gettext_callables(
+        gettext=translation.gettext,
+        ngettext=translation.ngettext,
+        pgettext=translation.pgettext,
+        npgettext=translation.npgettext,
+        newstyle=True,
+    )
+    env.globals.update(url=url, static=static, languages=languages, PolicyStatus=PolicyStatus)
+    env.filters.update(date=date, display=display, label=label)
+    return env

@@ -1,0 +1,132 @@
+"""The hot merchant lists after issue 10: Jinja2 pages with the same shell, translations and
+filters as the Django templates they replaced (R3, R24, R44, R100)."""
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import template as django_template
+
+from claims.models import Claim, ClaimState, Policy, PolicyStatus
+from claims.services import decisions
+from tests.claims.test_merchant_pages import make_orders
+
+pytestmark = pytest.mark.django_db
+
+JINJA2 = Path(settings.BASE_DIR) / "jinja2"
+
+
+@pytest.fixture
+def merchant(client, alice):
+    client.force_login(alice)
+    return client
+
+
+def _shell(body: str) -> str:
+    """The page around <main>, without what differs by page (title, current link, token)."""
+    head, _, rest = body.partition('<main id="main" class="container">')
+    _, _, foot = rest.partition("</main>")
+    shell = re.sub(r"<title>.*?</title>", "", head + foot, flags=re.S)
+    shell = re.sub(r' aria-current="page"', "", shell)
+    shell = re.sub(r'value="[^"]*"', 'value=""', shell)  # csrf mask, ?next=
+    return re.sub(r"\s+", " ", re.sub(r">\s+<", "><", shell)).strip()
+
+
+def _msgids(po: Path) -> set[str]:
+    """The msgids of a .po file (continued lines joined), without a gettext library."""
+    ids, current = set(), None
+    for line in po.read_text().splitlines():
+        if line.startswith("msgid "):
+            current = [line[6:]]
+        elif line.startswith('"') and current is not None:
+            current.append(line)
+        else:
+            if current is not None:
+                ids.add("".join(part.strip()[1:-1] for part in current).replace('\\"', '"'))
+            current = None
+    return ids
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_jinja2_lists_have_the_django_templates_shell(merchant, shop, language):
+    merchant.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    django_page = merchant.get(reverse("claims:payouts")).content.decode()
+    for name in ("claims:policies", "claims:refunds"):
+        response = merchant.get(reverse(name))
+        assert response.status_code == 200
+        assert _shell(response.content.decode()) == _shell(django_page)
+
+
+def test_the_jinja2_lists_mark_their_menu_entry_and_carry_a_csrf_token(merchant, shop):
+    body = merchant.get(reverse("claims:refunds")).content.decode()
+
+    assert f'<a href="{reverse("claims:refunds")}" aria-current="page">' in body
+    assert body.count('name="csrfmiddlewaretoken"') == 2  # language switch, log out
+
+
+def test_the_jinja2_lists_escape_what_they_show(merchant, client, shop):
+    shop.name = '<script>alert("x")</script>'
+    shop.save()
+
+    body = merchant.get(reverse("claims:policies")).content.decode()
+
+    assert "<script>alert" not in body
+    assert "&lt;script&gt;alert" in body
+
+
+def test_R3_every_string_of_the_jinja2_templates_is_extracted_and_translated():
+    """`makemessages` reads `{{ _("...") }}` in these files like `{% translate %}`."""
+    catalog = _msgids(Path(settings.BASE_DIR) / "locale/zh_Hans/LC_MESSAGES/django.po")
+    for path in JINJA2.rglob("*.html"):
+        source = path.read_text()
+        strings = re.findall(r"""_\((?:"([^"]+)"|'([^']+)')\)""", source)
+        assert strings, path
+        extracted = django_template.templatize(source, origin=str(path))
+        for double, single in strings:
+            text = double or single
+            assert f"_({text!r})" in extracted or f'_("{text}")' in extracted, (path, text)
+            assert text in catalog, (path, text)
+        assert "{% trans" not in source and "{% blocktrans" not in source, path
+
+
+def test_R24_the_expired_filter_lists_exactly_the_expired_policies(merchant, client, shop):
+    make_orders(client, shop, 4, refunds=False)
+    now = timezone.now()
+    policies = list(Policy.objects.order_by("id"))
+    # (shipped days ago, received days later): only the first one's 720 h are over
+    history = [(40, 1), (35, 7), (29, 1), (10, 1)]
+    for policy, (days_ago, delivery) in zip(policies, history, strict=True):
+        issued = now - dt.timedelta(days=days_ago)
+        start = issued + dt.timedelta(days=delivery)
+        Policy.objects.filter(pk=policy.pk).update(
+            issued_at=issued, coverage_start=start, coverage_end=start + dt.timedelta(hours=720)
+        )
+
+    response = merchant.get(reverse("claims:policies"), {"status": "expired"})
+
+    expected = [p for p in Policy.objects.order_by("-issued_at") if p.status(now) == "expired"]
+    assert [p.pk for p in response.context["page"]] == [p.pk for p in expected]
+    assert len(expected) == 1
+    assert {p.current_status for p in response.context["page"]} == {PolicyStatus.EXPIRED}
+
+
+def test_R44_the_refunds_in_a_claim_state_page_in_request_order(merchant, client, shop, rita):
+    make_orders(client, shop, 80)  # 64 covered requests, their claims submitted
+    for claim in Claim.objects.order_by("id")[:3]:
+        decisions.claim_approve(claim_id=claim.pk, actor=rita)
+    submitted = Claim.objects.filter(state=ClaimState.SUBMITTED)
+    assert submitted.count() > 50
+
+    first = merchant.get(reverse("claims:refunds"), {"state": "submitted"})
+    second = merchant.get(reverse("claims:refunds") + first.context["page"].next_url)
+
+    rows = [*first.context["page"], *second.context["page"]]
+    assert len(first.context["page"]) == 50
+    expected = submitted.order_by("-refund__requested_at", "-refund_id")
+    assert [r.pk for r in rows] == [c.refund_id for c in expected]
+    back = merchant.get(reverse("claims:refunds") + second.context["page"].prev_url)
+    assert [r.pk for r in back.context["page"]] == [r.pk for r in first.context["page"]]
