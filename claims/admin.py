@@ -5,6 +5,7 @@ Rules R32-R34, R38-R39, R60-R62, R101-R102.
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IS_POPUP_VAR
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -13,7 +14,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from claims import selectors
+from claims import admin_queue, selectors
 from claims.models import (
     REVIEW_PERMISSION,
     Buyer,
@@ -218,6 +219,13 @@ class ClaimAdmin(TransitionAdminMixin, admin.ModelAdmin):
             help_text=_("The merchant's evidence holds: the claim closes without payout (R34)."),
         ),
     )
+
+    def changelist_view(self, request, extra_context=None):
+        """GET: the purpose-built reviewer queue (claims/admin_queue.py, issue 10); a POST
+        (bulk decisions) and popups go through the changelist as before."""
+        if request.method == "GET" and IS_POPUP_VAR not in request.GET:
+            return admin_queue.queue_view(self, request, extra_context)
+        return super().changelist_view(request, extra_context)
 
     def get_queryset(self, request):
         # Annotate before ordering: ModelAdmin.get_queryset would order by the rank too early.

@@ -463,6 +463,17 @@ class Claim(FSMModelMixin, models.Model):
             models.Index(
                 CLAIM_QUEUE_RANK, models.F("review_due_at"), models.F("id"), name="claim_queue_idx"
             ),
+            # The reviewers' queue filtered by shop, in queue order (claims.admin_queue).
+            models.Index(
+                models.F("shop"),
+                CLAIM_QUEUE_RANK,
+                models.F("review_due_at"),
+                models.F("id"),
+                name="claim_shop_queue_idx",
+            ),
+            models.Index(
+                fields=["shop", "state", "review_due_at", "id"], name="claim_shop_state_due_idx"
+            ),
         ]
 
     def __str__(self):

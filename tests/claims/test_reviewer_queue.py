@@ -1,0 +1,101 @@
+"""The reviewers' claim queue page in the admin (claims/admin_queue.py; R32, R101, issue 10):
+the changelist's URL, filters and search, one purpose-built page."""
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.utils import translation
+
+from claims import admin_queue
+from claims.models import Claim
+from tests.claims.test_workbench import QUEUE, queue  # noqa: F401 - the fixture
+
+pytestmark = pytest.mark.django_db
+
+
+def ids(response):
+    return [c.refund.platform_refund_id for c in response.context["cl"].result_list]
+
+
+def test_R32_filters_combine_and_keep_the_queue_order(client, queue, shop):  # noqa: F811
+    assert ids(client.get(QUEUE, {"state__exact": "submitted"})) == ["R1", "R2"]
+    assert ids(client.get(QUEUE, {"state__exact": "paid"})) == ["R3"]
+    assert ids(client.get(QUEUE, {"overdue": "no"})) == ["R2", "R3"]
+    assert ids(client.get(QUEUE, {"overdue": "yes", "reason": "quality_issue"})) == ["R1"]
+    assert ids(client.get(QUEUE, {"reason": "not_as_described"})) == []
+    assert ids(client.get(QUEUE, {"kind__exact": "refund_only"})) == ["R1", "R2", "R3"]
+    assert ids(client.get(QUEUE, {"fast_tracked__exact": "1"})) == []
+    assert ids(client.get(QUEUE, {"shop__id__exact": shop.pk, "state__exact": "submitted"})) == [
+        "R1",
+        "R2",
+    ]
+    assert ids(client.get(QUEUE, {"shop__id__exact": shop.pk + 1000})) == []
+
+
+def test_invalid_filter_values_are_ignored(client, queue):  # noqa: F811
+    response = client.get(QUEUE, {"state__exact": "nonsense", "overdue": "maybe", "p": "x"})
+    assert response.status_code == 200
+    assert ids(response) == ["R1", "R2", "R3"]
+
+
+def test_a_shop_is_chosen_by_its_platform_id(client, queue, shop):  # noqa: F811
+    response = client.get(QUEUE, {"shop": shop.platform_shop_id, "overdue": "yes"})
+    assert ids(response) == ["R1"]
+    assert response.context["cl"].params["shop__id__exact"] == str(shop.pk)
+    assert ids(client.get(QUEUE, {"shop": "no-such-shop"})) == []
+
+
+def test_R32_search_by_exact_ids_within_the_filters(client, queue):  # noqa: F811
+    assert ids(client.get(QUEUE, {"q": " O2 "})) == ["R2"]
+    assert ids(client.get(QUEUE, {"q": "b1", "state__exact": "submitted"})) == ["R1"]
+    assert ids(client.get(QUEUE, {"q": "b3", "state__exact": "submitted"})) == []
+    assert ids(client.get(QUEUE, {"q": "O"})) == []  # exact, not a prefix
+
+
+def test_pages_and_a_capped_count(client, queue, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(admin_queue, "PER_PAGE", 1)
+    monkeypatch.setattr(admin_queue, "COUNT_CAP", 2)
+
+    first = client.get(QUEUE)
+    assert ids(first) == ["R1"]
+    assert first.context["cl"].count_capped and first.context["cl"].count == 2
+    assert "2+" in first.content.decode()
+    assert first.context["cl"].links["next"] == "?p=2"
+
+    second = client.get(QUEUE, {"p": 2})
+    assert ids(second) == ["R2"]
+    assert second.context["cl"].links["previous"] == "?p=1"
+    last = client.get(QUEUE, {"p": 3})
+    assert ids(last) == ["R3"] and last.context["cl"].links["next"] is None
+
+
+def test_rows_link_to_the_claim_page_and_to_the_shop_filter(client, queue, shop):  # noqa: F811
+    body = client.get(QUEUE, {"overdue": "yes"}).content.decode()
+    claim = queue["R1"]
+    assert f'href="/admin/claims/claim/{claim.pk}/change/"' in body
+    assert f'href="?overdue=yes&amp;shop__id__exact={shop.pk}"' in body
+    assert f'name="{ACTION_CHECKBOX_NAME}" value="{claim.pk}"' in body
+    assert 'value="bulk_approve"' in body and 'value="bulk_reject"' in body
+
+
+def test_values_are_escaped(client, queue, shop):  # noqa: F811
+    shop.name = "<script>alert(1)</script>"
+    shop.save()
+    body = client.get(QUEUE).content.decode()
+    assert "<script>alert(1)</script>" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+
+
+def test_R3_the_page_speaks_chinese_first(client, queue):  # noqa: F811
+    with translation.override("zh-hans"):
+        body = client.get(QUEUE, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "条理赔" in body  # "3 claims"
+    assert "已超时" in body  # the overdue mark (R32)
+
+
+def test_R101_only_claim_reviewers_see_the_queue(client, queue, fiona, uma, alice):  # noqa: F811
+    for user in (fiona, uma):
+        client.force_login(user)
+        assert client.get(QUEUE).status_code == 403
+    client.force_login(alice)  # a merchant: not staff, sent to the admin's login
+    assert client.get(QUEUE).status_code == 302
+    assert Claim.objects.count() == 3
