@@ -23,7 +23,7 @@ import logging
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, transaction
 
 from claims import rollups
 from claims.services.evidence import evidence_discard
@@ -135,10 +135,9 @@ def apply_chunk(chunk: list[Item], seen: set[str], results: list) -> None:
     for item in pending:
         results[item.index] = Result(item.event_id, DUPLICATE)
     chunk = [item for item in chunk if item.event_id not in seen]
-    strategies = [_savepoint_per_event, _transaction_per_event]
-    if chunk and chunk[0].type in bulk.APPLIERS:
-        strategies.insert(0, _set_based)
-    for strategy in strategies:
+    if not chunk:
+        return
+    for strategy in strategies_for(chunk):
         try:
             outcome = strategy(chunk)
         except _ChunkFailed as failure:
@@ -150,6 +149,13 @@ def apply_chunk(chunk: list[Item], seen: set[str], results: list) -> None:
         results[item.index] = result
         if result.status == APPLIED:
             seen.add(item.event_id)
+
+
+def strategies_for(chunk: list[Item]) -> list:
+    """The strategies to try, in order (module docstring); the last one always answers."""
+    if chunk and chunk[0].type in bulk.APPLIERS:
+        return [_set_based, _savepoint_per_event, _transaction_per_event]
+    return [_savepoint_per_event, _transaction_per_event]
 
 
 def _discard(chunk: list[Item]) -> None:
@@ -209,15 +215,25 @@ def _apply_in_savepoint(item: Item) -> Result:
 
 
 def _transaction_per_event(chunk: list[Item]) -> list[Result]:
-    results = []
-    for item in chunk:
+    return [_apply_alone(item) for item in chunk]
+
+
+def _apply_alone(item: Item, attempts: int = 2) -> Result:
+    """One event, one transaction; a deadlock or serialization failure (OperationalError) is
+    tried once more, in a new transaction. Nothing of a failed attempt stays (R83)."""
+    for attempt in range(1, attempts + 1):
         try:
-            results.append(_apply_one(item))
-        except DatabaseError:  # e.g. a deadlock: nothing of it stays, the platform resends
+            return _apply_one(item)
+        except OperationalError:
+            _discard([item])
+            if attempt < attempts:
+                continue
             logger.exception("platform event %s (%s) failed", item.event_id, item.type)
-            evidence_discard(item.stored)
-            results.append(Result(item.event_id, REJECTED, INTERNAL))
-    return results
+        except DatabaseError:
+            _discard([item])
+            logger.exception("platform event %s (%s) failed", item.event_id, item.type)
+            break
+    return Result(item.event_id, REJECTED, INTERNAL)  # the platform sends it again
 
 
 def _apply_one(item: Item) -> Result:
