@@ -54,8 +54,8 @@ def _msgids(po: Path) -> set[str]:
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_the_jinja2_lists_have_the_django_templates_shell(merchant, shop, language):
     merchant.cookies[settings.LANGUAGE_COOKIE_NAME] = language
-    django_page = merchant.get(reverse("claims:payouts")).content.decode()
-    for name in ("claims:policies", "claims:refunds"):
+    django_page = merchant.get(reverse("claims:feedback")).content.decode()
+    for name in ("claims:policies", "claims:refunds", "claims:payouts"):
         response = merchant.get(reverse(name))
         assert response.status_code == 200
         assert _shell(response.content.decode()) == _shell(django_page)
