@@ -47,26 +47,43 @@ def _month_start(now: dt.datetime, months_back: int = 0) -> dt.datetime:
 
 
 def dashboard_for_shop(*, shop, now: dt.datetime | None = None) -> Dashboard:
-    """Three reads of the rollups (claims.rollups) whatever the shop's size, and the rates."""
+    """One read of the rollups (claims.rollups) whatever the shop's size, the returns that
+    need the merchant, the enrollment and the rates: 4 queries."""
     now = now or timezone.now()
     this_month = _month_start(now).date()
-    days = selectors.shop_days(shop=shop, since=_month_start(now, MONTHS - 1).date())
-    month = [row for row in days if row[0] >= this_month]
-    states = selectors.shop_claims_by_state(shop=shop)
+    local_today = now.astimezone(SHANGHAI).date()
+    this_week = local_today - dt.timedelta(days=local_today.weekday())
+    figures = selectors.shop_figures(
+        shop=shop,
+        days_since=_month_start(now, MONTHS - 1).date(),
+        claims_since=this_week - dt.timedelta(weeks=WEEKS - 1),
+    )
+    month = [row for row in figures.days if row[0] >= this_month]
+    states = figures.claims_by_state
+    rates = list(enrollment_selectors.rates_for_shop(shop_id=shop.pk)[:MONTHS])
     board = Dashboard(
         enrollment=enrollment_selectors.enrollment_open(shop=shop)
         or enrollment_selectors.enrollment_latest(shop=shop),
-        rate=enrollment_selectors.rate_in_force(shop_id=shop.pk, at=now),
+        rate=_rate_in_force(rates, shop, now),
         needs_action=list(selectors.claims_awaiting_merchant(shop=shop)[:10]),
         month_policies=sum(policies for _day, policies, _p, _q in month),
         month_premiums=sum((premiums for _d, _n, premiums, _q in month), Decimal("0.00")),
         month_payouts=sum((payouts for _d, _n, _p, payouts in month), Decimal("0.00")),
         claims_by_state=[(s, s.label, states[s]) for s in ClaimState if states.get(s)],
     )
-    _money_trend(board, days, now)
-    _claims_trend(board, shop, now)
-    _rate_trend(board, shop)
+    _money_trend(board, figures.days, now)
+    _claims_trend(board, figures.claims_per_day, this_week)
+    _rate_trend(board, rates)
     return board
+
+
+def _rate_in_force(rates: list, shop, now):
+    """R50: the newest rate in effect at `now` (rates_for_shop's order, as rate_in_force);
+    asked of the database only when all the latest rates take effect later."""
+    for rate in rates:
+        if rate.effective_from <= now:
+            return rate
+    return enrollment_selectors.rate_in_force(shop_id=shop.pk, at=now) if rates else None
 
 
 def month_sums(days) -> tuple[dict, dict]:
@@ -93,13 +110,10 @@ def _money_trend(board: Dashboard, days, now):
     )
 
 
-def _claims_trend(board: Dashboard, shop, now):
+def _claims_trend(board: Dashboard, claims_per_day, this_week: dt.date):
     """Claims per Asia/Shanghai week (Monday) by reason, from the per-day, per-reason rollup."""
-    local_today = now.astimezone(SHANGHAI).date()
-    this_week = local_today - dt.timedelta(days=local_today.weekday())
-    start = this_week - dt.timedelta(weeks=WEEKS - 1)
     counts: dict = {}
-    for day, reason, n in selectors.shop_claims_per_day(shop=shop, since=start):
+    for day, reason, n in claims_per_day:
         week = counts.setdefault(day - dt.timedelta(days=day.weekday()), {})
         week[reason] = week.get(reason, 0) + n
     keys = [(r.value, r.label) for r in RefundReason if r in COVERED_REASONS]
@@ -110,13 +124,9 @@ def _claims_trend(board: Dashboard, shop, now):
     board.claim_keys = keys
 
 
-def _rate_trend(board: Dashboard, shop):
-    history = list(
-        enrollment_selectors.rates_for_shop(shop_id=shop.pk).values_list("effective_from", "rate")[
-            :12
-        ]
-    )
+def _rate_trend(board: Dashboard, rates: list):
     board.rate_rows = [
-        (f"{timezone.localtime(at):%Y-%m-%d}", rate) for at, rate in reversed(history)
+        (f"{timezone.localtime(rate.effective_from):%Y-%m-%d}", rate.rate)
+        for rate in reversed(rates)
     ]
     board.rate_chart = charts.step_line(_("Premium rate over time"), board.rate_rows)

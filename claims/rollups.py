@@ -30,8 +30,10 @@ Concurrent transactions adding to the same row serialize on that row's lock (no 
 `tests/claims/test_rollups_races.py`).
 
 A hot row (a big shop's today) stays locked from the delta until commit. To keep that short,
-and to take the locks of a batch in one order (two batches never deadlock on rollup rows),
-wrap the transaction's body in `deferred()`:
+and to take every transaction's rollup locks in one order (tables in a fixed order, keys
+sorted) and after its other locks (no deadlock through rollup rows), wrap the transaction's
+body in `deferred()`. Every write service (`portal.transactions.service`) already runs in
+one; the sweep writes its deltas as its chunk's last statement. Elsewhere:
 
     with transaction.atomic():
         with rollups.deferred():
@@ -58,6 +60,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 
 from claims.rollup_models import ShopClaimState, ShopDay, ShopDayReason
+from portal import transactions
 from portal.clock import local_date
 
 TZ = "Asia/Shanghai"  # R2
@@ -129,6 +132,12 @@ def deferred() -> Iterator[None]:
     if any(mine.rows.values()) and not connection.in_atomic_block:
         raise RuntimeError("rollups.deferred(): flush outside a transaction (open it inside)")
     mine.flush()
+
+
+# Every write service (portal.transactions.service) runs in a deferred() block: its deltas
+# are written at its end, after its other locks, in the one order of _flush (no deadlock
+# between services, the sweep and ingestion batches over rollup rows).
+transactions.service_scope(deferred)
 
 
 def _record(fill) -> None:
@@ -256,6 +265,26 @@ def record_claims_settled(claim_ids: list[int], source: str, target: str) -> Non
     _record(fill)
 
 
+# --- reads ---
+
+
+def dashboard_rows(shop_id: int, *, days_since: dt.date, claims_since: dt.date) -> list[tuple]:
+    """The shop's rollup rows a dashboard shows, in one round trip (UNION ALL), each as
+    (kind, day, name, n, premiums, payouts_amount): kind "d" a ShopDay from `days_since`
+    (n: policies), "r" a ShopDayReason from `claims_since` (name: reason, n: claims), "s" a
+    ShopClaimState (name: state, n: claims). Raw values: dates may be text and money floats
+    on SQLite (claims.selectors.shop_figures converts them)."""
+    sql = (
+        "SELECT 'd' AS kind, day, NULL AS name, policies AS n, premiums, payouts_amount "
+        f"FROM {_q(ShopDay._meta.db_table)} WHERE shop_id = %s AND day >= %s "
+        "UNION ALL SELECT 'r', day, reason, claims, NULL, NULL "
+        f"FROM {_q(ShopDayReason._meta.db_table)} WHERE shop_id = %s AND day >= %s "
+        "AND claims > 0 UNION ALL SELECT 's', NULL, state, claims, NULL, NULL "
+        f"FROM {_q(ShopClaimState._meta.db_table)} WHERE shop_id = %s AND claims > 0"
+    )
+    return _select_sql(sql, [shop_id, days_since, shop_id, claims_since, shop_id])
+
+
 # --- rebuild and recount from the raw rows ---
 
 
@@ -303,8 +332,9 @@ def rebuild(shop_ids: Iterable[int] | None = None) -> dict:
     for table, (sql, params) in _recount_queries(shop_ids):
         model, keys, values, _money_columns = _TABLES[table]
         columns = ", ".join(_q(c) for c in (*keys, *values))
+        insert = f"INSERT INTO {_q(model._meta.db_table)} ({columns}) {sql}"
         with connection.cursor() as cursor:
-            cursor.execute(f"INSERT INTO {_q(model._meta.db_table)} ({columns}) {sql}", params)
+            cursor.execute(insert, params)
             written[table] = cursor.rowcount
     return written
 

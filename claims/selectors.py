@@ -188,35 +188,33 @@ def feedback_for_shop(*, shop) -> QuerySet:
 # --- the merchant figures, from the rollups (claims.rollups, issue 10) ---
 
 
-def shop_days(*, shop, since) -> list[tuple]:
-    """(day, policies, premiums, payouts_amount) of the shop's rollup days from `since` (an
-    Asia/Shanghai date), oldest first: at most one row a day."""
-    from claims.models import ShopDay
+@dataclass(frozen=True)
+class ShopFigures:
+    days: list  # (day, policies, premiums, payouts_amount), oldest first
+    claims_per_day: list  # (day, refund reason, claims opened)
+    claims_by_state: dict  # {R41 state: the shop's claims in it now}
 
-    return list(
-        ShopDay.objects.filter(shop=shop, day__gte=since)
-        .order_by("day")
-        .values_list("day", "policies", "premiums", "payouts_amount")
+
+def shop_figures(*, shop, days_since: dt.date, claims_since: dt.date) -> ShopFigures:
+    """The dashboard's rollup rows (claims.rollups) in one round trip, whatever the shop's
+    size: its days from `days_since` (at most one row a day), its claims opened per day and
+    reason from `claims_since` (R30), its claims by state (R41)."""
+    from claims.rollups import dashboard_rows
+    from portal.money import money_sum
+
+    def _date(value) -> dt.date:  # SQLite returns dates as text from a raw query
+        return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+    rows = dashboard_rows(shop.pk, days_since=days_since, claims_since=claims_since)
+    days = sorted(  # money as exact CNY on every database (portal.money.money_sum)
+        (_date(day), n, money_sum(premiums), money_sum(payouts))
+        for kind, day, _name, n, premiums, payouts in rows
+        if kind == "d"
     )
-
-
-def shop_claims_per_day(*, shop, since) -> list[tuple]:
-    """(day, refund reason, claims opened) of the shop from `since` (R30)."""
-    from claims.models import ShopDayReason
-
-    return list(
-        ShopDayReason.objects.filter(shop=shop, day__gte=since, claims__gt=0)
-        .order_by("day", "reason")
-        .values_list("day", "reason", "claims")
-    )
-
-
-def shop_claims_by_state(*, shop) -> dict:
-    """{R41 state: the shop's claims in it now}."""
-    from claims.models import ShopClaimState
-
-    return dict(
-        ShopClaimState.objects.filter(shop=shop, claims__gt=0).values_list("state", "claims")
+    return ShopFigures(
+        days=days,
+        claims_per_day=sorted((_date(d), name, n) for kind, d, name, n, *_m in rows if kind == "r"),
+        claims_by_state={name: n for kind, _d, name, n, *_m in rows if kind == "s"},
     )
 
 

@@ -8,7 +8,7 @@ rates, the claim settings) are cached for the length of one batch.
 """
 
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from contextvars import ContextVar
 from functools import wraps
 
@@ -18,12 +18,26 @@ _in_event: ContextVar[bool] = ContextVar("in_platform_event", default=False)
 _batch_cache: ContextVar[dict | None] = ContextVar("platform_batch_cache", default=None)
 
 
+_service_scopes: list[Callable[[], AbstractContextManager]] = []
+
+
+def service_scope(factory: Callable[[], AbstractContextManager]):
+    """Run every write service inside `factory()`, itself inside the service's transaction:
+    `claims.rollups.deferred` registers itself, so a service's rollup deltas are written
+    once, at its end, in one lock order (issue 10)."""
+    if factory not in _service_scopes:
+        _service_scopes.append(factory)
+    return factory
+
+
 def service(func: Callable) -> Callable:
     """@transaction.atomic for a write service; no savepoint inside a platform event."""
 
     @wraps(func)
     def wrapped(*args, **kwargs):
-        with transaction.atomic(savepoint=not _in_event.get()):
+        with transaction.atomic(savepoint=not _in_event.get()), ExitStack() as scopes:
+            for scope in _service_scopes:
+                scopes.enter_context(scope())
             return func(*args, **kwargs)
 
     return wrapped

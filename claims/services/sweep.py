@@ -225,8 +225,9 @@ def _close_timeouts(ids: list[int], now: dt.datetime) -> int:
             "return_due_at",
             [("close_timeout", ClaimState.AWAITING_RETURN, ClaimState.CLOSED_TIMEOUT, R33_CLOSED)],
         )
-        rollups.record_claims_settled(ids, ClaimState.AWAITING_RETURN, ClaimState.CLOSED_TIMEOUT)
         _refresh_policies(policies)
+        # the merchant figures (issue 10), last: rollup rows are the last locks taken
+        rollups.record_claims_settled(ids, ClaimState.AWAITING_RETURN, ClaimState.CLOSED_TIMEOUT)
     return len(ids)
 
 
@@ -306,9 +307,10 @@ def _take_as_received(ids: list[int], now: dt.datetime) -> int:
                 "ON a.shop_id = c.shop_id AND a.latest = 1"
             ),
         )
-        # the merchant figures: claims by state, payouts, compensations, breaches (issue 10)
-        rollups.record_claims_settled(ids, ClaimState.RETURN_SHIPPED, ClaimState.PAID)
         _refresh_policies(policies)
+        # the merchant figures: claims by state, payouts, compensations, breaches (issue 10),
+        # last: rollup rows are the last locks taken
+        rollups.record_claims_settled(ids, ClaimState.RETURN_SHIPPED, ClaimState.PAID)
         transaction.on_commit(
             lambda: tasks.notify_merchants_of_each.enqueue(claim_ids=ids, event="breach")
         )

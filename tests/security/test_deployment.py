@@ -227,6 +227,7 @@ RAW_SQL_ALLOWED = {"portal/views.py": 'cursor.execute("SELECT 1")'}  # /healthz,
 # Reviewed set-based SQL: every value goes as a query parameter (`.execute(sql, params)`).
 RAW_SQL_PARAMETERIZED = {
     "claims/services/sweep.py",  # issue 10: the deadline sweep in set-based statements
+    "claims/rollups.py",  # issue 10: rollup deltas by INSERT … ON CONFLICT, rebuilt set-based
     "portal/csv_export.py",  # issue 10: exports with COPY … TO STDOUT
     "exports/services.py",  # issue 10: an export's progress, beside the COPY's connection
     "platform_api/bulk.py",  # issue 10: event ingestion's multi-row UPDATE … FROM (VALUES …)
