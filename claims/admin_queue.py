@@ -305,6 +305,9 @@ def queue_view(model_admin, request, extra_context=None):
         "last": offset + len(found),
         "actions": actions,
         "action_checkbox_name": ACTION_CHECKBOX_NAME,
+        # The bulk actions post to the changelist with the filters as it knows them (a shop
+        # chosen by its platform id is the shop__id__exact filter there).
+        "action_url": _href(params),
         "search_help_text": model_admin.search_help_text,
         "search_var": SEARCH_VAR,
         "shop_search_var": SHOP_SEARCH_VAR,

@@ -99,3 +99,14 @@ def test_R101_only_claim_reviewers_see_the_queue(client, queue, fiona, uma, alic
     client.force_login(alice)  # a merchant: not staff, sent to the admin's login
     assert client.get(QUEUE).status_code == 302
     assert Claim.objects.count() == 3
+
+
+def test_bulk_actions_keep_the_filters_of_a_shop_chosen_by_its_platform_id(client, queue, shop):  # noqa: F811
+    page = client.get(QUEUE, {"shop": shop.platform_shop_id, "state__exact": "submitted"})
+    action_url = page.context["action_url"]
+    assert action_url == f"?state__exact=submitted&shop__id__exact={shop.pk}"
+    data = {"action": "bulk_reject", ACTION_CHECKBOX_NAME: [queue["R1"].pk], "index": 0}
+
+    client.post(QUEUE + action_url, {**data, "confirm": "1", "reason": "照片与商品不符"})
+
+    assert Claim.objects.get(pk=queue["R1"].pk).state == "rejected"
