@@ -16,6 +16,7 @@ per-cell rendering (display functions and lookups for 500 cells).
 
 import datetime as dt
 from dataclasses import dataclass, field
+from html import escape
 from urllib.parse import urlencode
 
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -24,7 +25,6 @@ from django.template.response import TemplateResponse
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -180,38 +180,39 @@ _ICON = '<img src="{}" alt="{}">'
 
 
 def _rows_html(claims, *, now, params, change_prefix, checkboxes: bool, icons) -> str:
-    """The table body, formatted in Python: 50 rows of 11 cells, every value escaped."""
+    """The table body, formatted in Python: 50 rows of 11 cells. Every value goes through
+    html.escape (quotes too), which is what django.utils.html.escape does to a str, without
+    format_html's lazy-string checks on every argument (a fifth of the view in a profile)."""
     labels = _labels()
     shop_hrefs = {}
+    icon = {flag: _ICON.format(*map(escape, attrs)) for flag, attrs in icons.items()}
     html = []
     for claim in claims:
         if claim.shop_id not in shop_hrefs:
-            shop_hrefs[claim.shop_id] = _href(params, **{SHOP_VAR: str(claim.shop_id)})
+            shop_hrefs[claim.shop_id] = escape(_href(params, **{SHOP_VAR: str(claim.shop_id)}))
         refund = claim.refund
+        refund_id = escape(refund.platform_refund_id)
         due = timezone.localtime(claim.review_due_at).strftime("%Y-%m-%d %H:%M")
         if claim.state == ClaimState.SUBMITTED and claim.review_due_at < now:
-            due = format_html(_OVERDUE, labels["overdue"], due)
+            due = _OVERDUE.format(escape(labels["overdue"]), due)
         html.append(
-            format_html(
-                _ROW,
-                format_html(_CHECKBOX, ACTION_CHECKBOX_NAME, claim.pk, refund.platform_refund_id)
-                if checkboxes
-                else "",
-                f"{change_prefix}{claim.pk}/change/",
-                refund.platform_refund_id,
-                refund.order.platform_order_id,
+            _ROW.format(
+                _CHECKBOX.format(ACTION_CHECKBOX_NAME, claim.pk, refund_id) if checkboxes else "",
+                escape(f"{change_prefix}{claim.pk}/change/"),
+                refund_id,
+                escape(refund.order.platform_order_id),
                 shop_hrefs[claim.shop_id],
-                claim.shop.name,
-                claim.buyer.platform_buyer_id,
-                labels["kind"].get(claim.kind, claim.kind),
-                labels["reason"].get(refund.reason, refund.reason),
-                claim.amount,
-                labels["state"].get(claim.state, claim.state),
+                escape(claim.shop.name),
+                escape(claim.buyer.platform_buyer_id),
+                escape(labels["kind"].get(claim.kind, claim.kind)),
+                escape(labels["reason"].get(refund.reason, refund.reason)),
+                claim.amount,  # a Decimal
+                escape(labels["state"].get(claim.state, claim.state)),
                 due,
-                format_html(_ICON, *icons[claim.fast_tracked]),
+                icon[claim.fast_tracked],
             )
         )
-    return mark_safe("\n".join(html))  # noqa: S308 - each row is format_html()
+    return mark_safe("\n".join(html))  # noqa: S308 - every value above is escaped
 
 
 def queue_view(model_admin, request, extra_context=None):
