@@ -46,6 +46,7 @@ QUEUE_FIELDS = [
     "review_due_at",
     "fast_tracked",
     "shop__name",
+    "shop__platform_shop_id",
     "buyer__platform_buyer_id",
     "refund__platform_refund_id",
     "refund__reason",
@@ -228,8 +229,6 @@ def queue_view(model_admin, request, extra_context=None):
     if shop_term:
         shop = Shop.objects.filter(platform_shop_id=shop_term).first()
         params[SHOP_VAR] = str(shop.pk) if shop is not None else "0"  # unknown: no claims
-    elif SHOP_VAR in params:
-        shop = Shop.objects.filter(pk=int(params[SHOP_VAR])).first()
     now = timezone.now()
     try:
         page = max(1, int(request.GET.get(PAGE_VAR, "1")))
@@ -240,6 +239,8 @@ def queue_view(model_admin, request, extra_context=None):
     found = list(claims[offset : offset + PER_PAGE + 1])
     has_next = len(found) > PER_PAGE
     found = found[:PER_PAGE]
+    if shop is None and SHOP_VAR in params:  # the rows' shop, or its own query if none
+        shop = found[0].shop if found else Shop.objects.filter(pk=int(params[SHOP_VAR])).first()
     if page == 1 and not has_next:
         count = len(found)
     elif _residual(params):

@@ -118,3 +118,11 @@ def test_no_count_with_a_filter_no_index_serves(client, queue, monkeypatch):  # 
     assert ids(response) == ["R2"]
     assert response.context["cl"].count_capped and response.context["cl"].count == 2
     assert "2+" in response.content.decode()  # the rows so far, not a count
+
+
+def test_the_chosen_shop_is_shown_with_or_without_rows(client, queue, shop):  # noqa: F811
+    with_rows = client.get(QUEUE, {"shop__id__exact": shop.pk})
+    assert with_rows.context["cl"].shop == shop
+    assert with_rows.context["shop_term"] == shop.platform_shop_id
+    without_rows = client.get(QUEUE, {"shop__id__exact": shop.pk, "reason": "not_as_described"})
+    assert ids(without_rows) == [] and without_rows.context["cl"].shop == shop
