@@ -172,14 +172,27 @@ def _set_based(chunk: list[Item]) -> list[Result]:
     try:
         with transaction.atomic(), rollups.deferred():
             rejected = bulk.APPLIERS[chunk[0].type](chunk, record_applied)
+            duplicates = _applied_meanwhile([i for i in chunk if i.index in rejected])
     except Exception as error:  # a database error or a bug: the next strategy decides
         raise _ChunkFailed(f"set-based: {error.__class__.__name__}: {error}") from error
     return [
-        Result(i.event_id, REJECTED, rejected[i.index])
+        Result(i.event_id, DUPLICATE)
+        if i.event_id in duplicates
+        else Result(i.event_id, REJECTED, rejected[i.index])
         if i.index in rejected
         else Result(i.event_id, APPLIED)
         for i in chunk
     ]
+
+
+def _applied_meanwhile(refused: list[Item]) -> set[str]:
+    """R82: a refused event that a concurrent request applied while this chunk waited for
+    its rows (the order it ships was locked by that request, then found shipped) is that
+    request's duplicate, as the per-event path answers, not a rejection."""
+    if not refused:
+        return set()
+    ids = [i.event_id for i in refused]
+    return set(PlatformEvent.objects.filter(event_id__in=ids).values_list("event_id", flat=True))
 
 
 def record_applied(items: list[Item]) -> None:
