@@ -1,10 +1,11 @@
 """Transactions of the write services, and the event API's per-batch read cache.
 
 Outside the event API a service is its own transaction (or a savepoint when nested).
-Inside one platform event the whole event is the transaction (R83): a failing service
-fails the event, so nested services need no savepoints of their own (each costs two
-round trips on the hot path). Read-mostly lookups (a shop's enrollment periods and
-rates, the claim settings) are cached for the length of one batch.
+Inside one platform event the whole event is one unit (R83): its own transaction, or one
+savepoint in its chunk's transaction (platform_api.batch); a failing service fails the
+event, so nested services need no savepoints of their own (each costs two round trips on
+the hot path). Read-mostly lookups (a shop's enrollment periods and rates, the claim
+settings, the shop's payout account) are cached for the length of one batch.
 """
 
 from collections.abc import Callable
@@ -45,7 +46,8 @@ def service(func: Callable) -> Callable:
 
 @contextmanager
 def platform_event():
-    """One event's transaction: services inside it share it without savepoints."""
+    """One event's transaction (a savepoint inside a chunk's): services inside it share it
+    without savepoints of their own."""
     token = _in_event.set(True)
     try:
         with transaction.atomic():
