@@ -11,8 +11,8 @@ per-cell rendering (display functions and lookups for 500 cells).
   id), reason, kind, fast-tracked. Invalid values are ignored, as the merchant lists do.
 - Order: overdue reviews first (claims.selectors.claim_queue, read from "claim_queue_idx").
 - Search: exact refund, order or buyer id (ClaimAdmin.get_search_results).
-- Pages of 50 by page number, with a count that stops at 200 ("200+"); with a filter no
-  index serves (reason, kind, fast-tracked), the page says "50+" rather than count.
+- Pages of 50 by page number, with a count (in queue order) that stops at 200 ("200+");
+  with a filter no index serves (reason, kind, fast-tracked), the page says "50+" instead.
 """
 
 import datetime as dt
@@ -246,7 +246,10 @@ def queue_view(model_admin, request, extra_context=None):
     elif _residual(params):
         count = None  # shown as "more than the rows so far"
     else:
-        count = claims.order_by().values("pk")[: COUNT_CAP + 1].count()
+        # In queue order, so the index that gives the page gives the count: without an order
+        # the planner may count with a Seq Scan under the LIMIT, which reads the whole table
+        # when fewer than 201 claims match.
+        count = claims.values("pk")[: COUNT_CAP + 1].count()
     filters = []
     for name, title, choices in _choices():
         current = params.get(name)
