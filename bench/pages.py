@@ -49,6 +49,7 @@ from floor.serve import start_floor  # noqa: E402
 from ingest import cpu_busy, cpu_times, free_port, stop_gunicorn, wait_ready  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/warranty_scale"
+DEFAULT_CACHE_URL = "redis://127.0.0.1:6379/3"  # production's CACHE_URL, its own database
 PASSWORD = "bench-scale-2026"
 MERCHANT = "shop001@scale.example"  # the big shop (40% of everything)
 REVIEWER = "bench-reviewer"
@@ -76,6 +77,11 @@ def parse_args():
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--csv-runs", type=int, default=2, help="full downloads of the CSV")
     parser.add_argument("--only", help="page names to measure, separated by ;")
+    parser.add_argument(
+        "--cache-url",
+        default=DEFAULT_CACHE_URL,
+        help="the portal's CACHE_URL (sessions, login throttling); '' for local memory",
+    )
     parser.add_argument("--no-sweep", action="store_true", help="skip the deadline sweep")
     parser.add_argument(
         "--floor",
@@ -108,8 +114,12 @@ def parse_args():
 # --- environment and server ---
 
 
-def bench_env(database_url: str, media_root: str, static_root: str) -> dict:
-    """Production mode (README "Production"), plain HTTP so that the client can sign in."""
+def bench_env(
+    database_url: str, media_root: str, static_root: str, cache_url: str = DEFAULT_CACHE_URL
+) -> dict:
+    """Production mode (README "Production"), plain HTTP so that the client can sign in;
+    the shared cache of production (Redis: sessions, login throttling) unless cache_url is
+    empty (then each worker's local memory, and sessions in the database only)."""
     return {
         "DJANGO_SETTINGS_MODULE": "bench_settings",
         "PYTHONPATH": f"{ROOT}{os.pathsep}{BENCH}",
@@ -128,6 +138,7 @@ def bench_env(database_url: str, media_root: str, static_root: str) -> dict:
         # The big shop's CSV is streamed by the web worker here (its memory is measured);
         # bench/export.py measures the background path that the default threshold takes.
         "CSV_EXPORT_BACKGROUND_ROWS": str(10**9),
+        "CACHE_URL": cache_url or "locmemcache://",
     }
 
 
@@ -698,7 +709,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     tmp = tempfile.mkdtemp(prefix="warranty-pages-")
     static_root = str(Path(tmp) / "static")
-    env = bench_env(args.database_url, str(Path(tmp) / "media"), static_root)
+    env = bench_env(args.database_url, str(Path(tmp) / "media"), static_root, args.cache_url)
     pages = pages_to_measure(args.database_url)
     if args.only:
         wanted = {n.strip() for n in args.only.split(";")}

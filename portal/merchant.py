@@ -7,6 +7,7 @@ another shop's object is a 404 by construction, never a 403 that confirms it exi
 
 from functools import wraps
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.db.models import Model, QuerySet
 from django.http import Http404
@@ -14,11 +15,18 @@ from django.shortcuts import render
 
 from enrollment.models import Merchant, Shop
 
+_BINDING = get_user_model().merchant.related  # user -> merchant, the reverse one-to-one
+
 
 def merchant_shop(user) -> Shop | None:
+    """The user's shop, or None for a user who is no merchant. A session's user comes with
+    their binding and shop already read (portal.auth reads them in the user's query); any
+    other user is looked up here."""
     if not user.is_authenticated:
         return None
     try:
+        if _BINDING.is_cached(user):
+            return user.merchant.shop
         return Merchant.objects.select_related("shop").get(user=user).shop
     except Merchant.DoesNotExist:
         return None

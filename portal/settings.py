@@ -230,6 +230,16 @@ SECURE_CSP = {
 
 # Login throttling counts failures in the cache: use a shared one (Redis) in production.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Sessions are read on every page: from that shared cache, written through to the database
+# (cached_db: a cache restart logs no one out; logout deletes both, so it ends the session
+# in every worker). With a per-process cache (local memory: development, tests) they stay in
+# the database only, since another worker's copy would outlive a logout. Issue 10.
+_SHARED_CACHES = ("RedisCache", "PyMemcacheCache", "PyLibMCCache")
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if CACHES["default"]["BACKEND"].endswith(_SHARED_CACHES)
+    else "django.contrib.sessions.backends.db"
+)
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,75 @@
+"""The page shell (issue 10): a session's user comes with their shop in one query, and
+sessions live in the shared cache only when the cache is shared (logout ends them everywhere)."""
+
+import subprocess
+import sys
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.sessions.backends.cached_db import SessionStore as CachedDbSession
+from django.core.cache import cache
+from django.test import override_settings
+from django.urls import reverse
+
+from portal.auth import EmailCaseInsensitiveBackend
+from portal.merchant import merchant_shop
+from tests.portal.test_settings import ROOT
+
+
+def test_a_session_user_comes_with_their_shop(alice, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        user = EmailCaseInsensitiveBackend().get_user(alice.pk)
+        assert merchant_shop(user) == alice.merchant.shop
+
+
+def test_a_user_read_elsewhere_gets_their_shop_in_one_query(alice, django_assert_num_queries):
+    user = get_user_model().objects.get(pk=alice.pk)
+    with django_assert_num_queries(1):
+        assert merchant_shop(user) == alice.merchant.shop
+
+
+def test_a_user_who_is_no_merchant_has_no_shop_either_way(uma, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        assert merchant_shop(EmailCaseInsensitiveBackend().get_user(uma.pk)) is None
+    assert merchant_shop(get_user_model().objects.get(pk=uma.pk)) is None
+
+
+def test_a_shop_rebound_shows_on_the_next_request(client, alice, bob):
+    client.force_login(alice)
+    assert client.get(reverse("claims:policies")).context["shop"] == alice.merchant.shop
+    alice.merchant.shop = bob.merchant.shop
+    alice.merchant.save()
+    assert client.get(reverse("claims:policies")).context["shop"] == bob.merchant.shop
+
+
+@pytest.mark.parametrize(
+    ("cache_url", "engine"),
+    [
+        ("redis://127.0.0.1:6379/1", "django.contrib.sessions.backends.cached_db"),
+        ("locmemcache://", "django.contrib.sessions.backends.db"),
+    ],
+)
+def test_sessions_are_cached_only_in_a_shared_cache(cache_url, engine):
+    code = "from django.conf import settings; print(settings.SESSION_ENGINE)"
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        env={"DJANGO_SETTINGS_MODULE": "portal.settings", "CACHE_URL": cache_url, "DEBUG": "true"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.strip() == engine, result.stderr
+
+
+@override_settings(SESSION_ENGINE="django.contrib.sessions.backends.cached_db")
+def test_logout_removes_a_cached_session_from_the_cache_and_the_database(client, alice):
+    client.force_login(alice)
+    key = client.session.session_key
+    assert cache.get(CachedDbSession.cache_key_prefix + key) is not None
+
+    client.post(reverse("logout"))
+
+    assert cache.get(CachedDbSession.cache_key_prefix + key) is None
+    assert not CachedDbSession().exists(key)
+    assert client.get(reverse("claims:policies")).status_code == 302
