@@ -57,10 +57,8 @@ def _list_page(request, template: str, context: dict):
 @merchant_required
 def policy_list(request):
     form, policies = _policies(request)
-    page = keyset_page(policies, request.GET, key="issued_at")
-    now = timezone.now()
-    for policy in page:
-        policy.current_status = policy.status(now)
+    page = keyset_page(selectors.policy_list_columns(policies), request.GET, key="issued_at")
+    page.rows = selectors.policy_rows(page.rows, now=timezone.now())
     return _list_page(request, "claims/policy_list.html", {"form": form, "page": page})
 
 
