@@ -16,6 +16,7 @@ from claims import charts, selectors
 from claims.models import COVERED_REASONS, ClaimState, RefundReason
 from enrollment import selectors as enrollment_selectors
 from portal.clock import SHANGHAI
+from portal.templatetags.portal import percent
 
 MONTHS, WEEKS = 12, 12
 
@@ -35,6 +36,16 @@ class Dashboard:
     money_chart: str = ""
     claims_chart: str = ""
     rate_chart: str = ""
+
+    # What the Django template does with its filters, for the Jinja2 one (issue 10).
+    def rate_percent(self) -> str:
+        """`{{ board.rate.rate|percent }}`."""
+        return percent(self.rate.rate) if self.rate else ""
+
+    def effective_since(self) -> str:
+        """`{% blocktranslate with date=…|date:"Y-m-d" %}effective since {{ date }}…`."""
+        day = timezone.localtime(self.enrollment.effective_at)
+        return _("effective since %(date)s") % {"date": f"{day:%Y-%m-%d}"}
 
 
 def _month_start(now: dt.datetime, months_back: int = 0) -> dt.datetime:
@@ -116,7 +127,8 @@ def _claims_trend(board: Dashboard, claims_per_day, this_week: dt.date):
     for day, reason, n in claims_per_day:
         week = counts.setdefault(day - dt.timedelta(days=day.weekday()), {})
         week[reason] = week.get(reason, 0) + n
-    keys = [(r.value, r.label) for r in RefundReason if r in COVERED_REASONS]
+    # The labels translated once, not once a bar (they are lazy; issue 10).
+    keys = [(r.value, str(r.label)) for r in RefundReason if r in COVERED_REASONS]
     for i in range(WEEKS - 1, -1, -1):
         week = this_week - dt.timedelta(weeks=i)
         board.claim_rows.append((f"{week:%m-%d}", counts.get(week, {})))
