@@ -280,10 +280,20 @@ def feedback_list(request):
 # --- payouts (R35) ---
 
 
+# the columns the list shows, of the payout, claim, refund and order read with it (issue 10)
+_PAYOUT_COLUMNS = (
+    "paid_at",
+    "amount",
+    "alipay_account",
+    "claim__refund__platform_refund_id",
+    "claim__refund__order__platform_order_id",
+)
+
+
 @require_GET
 @merchant_required
 def payout_list(request):
-    payouts = selectors.payouts_for_shop(shop=request.shop)
+    payouts = selectors.payouts_for_shop(shop=request.shop).only(*_PAYOUT_COLUMNS)
     page = keyset_page(payouts, request.GET, key="paid_at")
     months = selectors.payout_months(shop=request.shop)  # from the rollups (issue 10)
     return _list_page(request, "claims/payout_list.html", {"page": page, "months": months})
