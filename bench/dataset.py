@@ -1071,7 +1071,9 @@ def main() -> int:
 
     started = time.perf_counter()
     written = fill_rollups()
-    print(f"  {'rollups (claims.rollups.rebuild)':<32} {sum(written.values()):>10,}      {time.perf_counter() - started:7.1f} s")
+    print(
+        f"  {'rollups (claims.rollups.rebuild)':<32} {sum(written.values()):>10,}      {time.perf_counter() - started:7.1f} s"
+    )
 
     conn.autocommit = True
     started = time.perf_counter()
