@@ -11,52 +11,25 @@ rolls the chunk back and applies it event by event.
 tests/platform_api/test_batch_R83.py proves the rows equal those of the per-event path.
 """
 
-import datetime as dt
 from collections.abc import Callable
-from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Case, Value, When
 
 from claims import rollups
-from claims.models import COVERAGE_HOURS, Buyer, Order, OrderLine, Policy
-from claims.services.policies import policy_number
-from enrollment import selectors as enrollment_selectors
+from claims.models import Buyer, Order, OrderLine, Policy
+from claims.services import policies
 from platform_api.bulk_refunds import refunds_requested
-from portal.money import money
-from portal.transactions import cached
 
 Record = Callable[[list], None]
 
 
-def _refuse(rejected: dict, item, message: str) -> None:
-    rejected[item.index] = "; ".join(ValidationError(message).messages)
+def _refuse(rejected: dict, item, problem: ValidationError) -> None:
+    rejected[item.index] = "; ".join(problem.messages)
 
 
 # --- order.placed (R20) ---
-
-
-def _shop_terms(shop_id: str):
-    return cached(
-        ("shop_terms", shop_id),
-        lambda: enrollment_selectors.shop_terms(platform_shop_id=shop_id),
-    )
-
-
-def _placement_problem(data: dict, terms, taken: set) -> str | None:
-    """What claims.services.policies.order_place refuses, in its order and words."""
-    shop_id, order_id = data["shop_id"], data["order_id"]
-    if terms is None:
-        return f"unknown shop {shop_id!r}"
-    if order_id in taken:
-        return f"order {order_id!r} already exists"
-    line_ids = [line["line_id"] for line in data["lines"]]
-    if len(set(line_ids)) != len(line_ids):
-        return "line ids repeat within the order"
-    if terms.enrolled_at(data["placed_at"]) and terms.rate_at(data["placed_at"]) is None:
-        return f"shop {shop_id!r} has no premium rate at {data['placed_at'].isoformat()}"
-    return None
 
 
 def orders_placed(items: list, record_applied: Record) -> dict[int, str]:
@@ -70,8 +43,16 @@ def orders_placed(items: list, record_applied: Record) -> dict[int, str]:
     rejected: dict[int, str] = {}
     accepted = []
     for item in items:
-        terms = _shop_terms(item.data["shop_id"])
-        problem = _placement_problem(item.data, terms, taken)
+        data = item.data
+        terms = policies.shop_terms(data["shop_id"])
+        problem = policies.placement_problem(
+            terms=terms,
+            shop_id=data["shop_id"],
+            order_id=data["order_id"],
+            exists=data["order_id"] in taken,
+            placed_at=data["placed_at"],
+            lines=data["lines"],
+        )
         if problem:
             _refuse(rejected, item, problem)
             continue
@@ -101,35 +82,21 @@ def _upsert_buyers(accepted: list) -> dict[str, int]:
 
 def _write_orders(accepted: list) -> None:
     buyers = _upsert_buyers(accepted)
-    orders = []
-    for item, terms in accepted:
-        data = item.data
-        insured = terms.enrolled_at(data["placed_at"])
-        orders.append(
-            Order(
-                platform_order_id=data["order_id"],
-                shop=terms.shop,
-                buyer_id=buyers[data["buyer"]["id"]],
-                paid_amount=sum(
-                    (Decimal(line["paid_amount"]) for line in data["lines"]), Decimal("0.00")
-                ),
-                placed_at=data["placed_at"],
-                insured=insured,
-                rate=terms.rate_at(data["placed_at"]) if insured else None,
-            )
+    orders = [
+        policies.new_order(
+            terms=terms,
+            order_id=item.data["order_id"],
+            buyer_id=buyers[item.data["buyer"]["id"]],
+            placed_at=item.data["placed_at"],
+            lines=item.data["lines"],
         )
+        for item, terms in accepted
+    ]
     Order.objects.bulk_create(orders)  # in event order: the ids the per-event path gives
     OrderLine.objects.bulk_create(
-        OrderLine(
-            order=order,
-            platform_line_id=line["line_id"],
-            sku=line["sku"],
-            title=line["title"],
-            quantity=line["quantity"],
-            paid_amount=line["paid_amount"],
-        )
+        line
         for order, (item, _terms) in zip(orders, accepted, strict=True)
-        for line in item.data["lines"]
+        for line in policies.new_lines(order, item.data["lines"])
     )
 
 
@@ -143,17 +110,6 @@ def _locked_orders(items: list) -> dict[str, Order]:
     return {order.platform_order_id: order for order in queryset}
 
 
-def _ship_problem(order: Order | None, order_id: str, shipped_at: dt.datetime) -> str | None:
-    """What claims.services.policies.order_ship refuses, in its order and words."""
-    if order is None:
-        return f"unknown order {order_id!r}"
-    if order.shipped_at is not None:
-        return f"order {order_id!r} already shipped"
-    if shipped_at < order.placed_at:
-        return "shipped_at is before placed_at"
-    return None
-
-
 def orders_shipped(items: list, record_applied: Record) -> dict[int, str]:
     """R21/R22: shipment dates in one UPDATE, the insured orders' policies in one INSERT."""
     orders = _locked_orders(items)
@@ -162,7 +118,7 @@ def orders_shipped(items: list, record_applied: Record) -> dict[int, str]:
     for item in items:
         order_id, at = item.data["order_id"], item.data["shipped_at"]
         order = orders.get(order_id)
-        problem = _ship_problem(order, order_id, at)
+        problem = policies.ship_problem(order, order_id, at)
         if problem:
             _refuse(rejected, item, problem)
             continue
@@ -176,32 +132,8 @@ def orders_shipped(items: list, record_applied: Record) -> dict[int, str]:
 
 def _write_shipments(orders: list[Order]) -> None:
     update_rows(Order, "id", ["shipped_at"], [(o.pk, o.shipped_at) for o in orders])
-    policies = Policy.objects.bulk_create(
-        Policy(
-            order=order,
-            shop_id=order.shop_id,
-            policy_no=policy_number(order, order.shipped_at),
-            premium=money(order.paid_amount * order.rate),  # R22
-            rate=order.rate,
-            issued_at=order.shipped_at,
-        )
-        for order in orders
-        if order.insured
-    )
-    rollups.record_policies_issued((p.shop_id, p.issued_at, p.premium) for p in policies)
-
-
-def _receipt_problem(order: Order | None, order_id: str, received_at: dt.datetime) -> str | None:
-    """What claims.services.policies.order_receive refuses, in its order and words."""
-    if order is None:
-        return f"unknown order {order_id!r}"
-    if order.shipped_at is None:
-        return f"order {order_id!r} has not shipped"
-    if order.received_at is not None:
-        return f"order {order_id!r} already received"
-    if received_at < order.shipped_at:
-        return "received_at is before shipped_at"
-    return None
+    issued = Policy.objects.bulk_create(policies.new_policy(o) for o in orders if o.insured)
+    rollups.record_policies_issued((p.shop_id, p.issued_at, p.premium) for p in issued)
 
 
 def orders_received(items: list, record_applied: Record) -> dict[int, str]:
@@ -212,7 +144,7 @@ def orders_received(items: list, record_applied: Record) -> dict[int, str]:
     for item in items:
         order_id, at = item.data["order_id"], item.data["received_at"]
         order = orders.get(order_id)
-        problem = _receipt_problem(order, order_id, at)
+        problem = policies.receipt_problem(order, order_id, at)
         if problem:
             _refuse(rejected, item, problem)
             continue
@@ -226,12 +158,11 @@ def orders_received(items: list, record_applied: Record) -> dict[int, str]:
 
 def _write_receipts(orders: list[Order]) -> None:
     update_rows(Order, "id", ["received_at"], [(o.pk, o.received_at) for o in orders])
-    window = dt.timedelta(hours=COVERAGE_HOURS)  # R23: receipt to receipt + 720 h, inclusive
     update_rows(
         Policy,
         "order_id",
         ["coverage_start", "coverage_end"],
-        [(o.pk, o.received_at, o.received_at + window) for o in orders if o.insured],
+        [(o.pk, o.received_at, policies.coverage_end(o.received_at)) for o in orders if o.insured],
     )
 
 

@@ -26,6 +26,103 @@ def buyer_upsert(*, platform_buyer_id: str, credit_tier: int) -> Buyer:
     return buyer
 
 
+def shop_terms(shop_id: str):
+    """The shop's enrollment periods and rates (R16, R50), once per batch of events."""
+    return cached(
+        ("shop_terms", shop_id),
+        lambda: enrollment_selectors.shop_terms(platform_shop_id=shop_id),
+    )
+
+
+def placement_problem(
+    *, terms, shop_id: str, order_id: str, exists: bool, placed_at: dt.datetime, lines: list
+) -> ValidationError | None:
+    """Why an order.placed is refused, or None: the one statement of these rules, for the
+    service and the set-based path (platform_api.bulk) alike."""
+    if terms is None:
+        return ValidationError(f"unknown shop {shop_id!r}", code="unknown_shop")
+    if exists:
+        return ValidationError(f"order {order_id!r} already exists", code="duplicate_order")
+    line_ids = [line["line_id"] for line in lines]
+    if len(set(line_ids)) != len(line_ids):
+        return ValidationError("line ids repeat within the order", code="bad_lines")
+    if terms.enrolled_at(placed_at) and terms.rate_at(placed_at) is None:
+        # an enrolled shop always has a rate (R12); be loud if not
+        return ValidationError(f"shop {shop_id!r} has no premium rate at {placed_at.isoformat()}")
+    return None
+
+
+def new_order(*, terms, order_id: str, buyer_id: int, placed_at: dt.datetime, lines: list) -> Order:
+    """R20: the order (unsaved), insured when its shop was enrolled at placement."""
+    insured = terms.enrolled_at(placed_at)
+    return Order(
+        platform_order_id=order_id,
+        shop=terms.shop,
+        buyer_id=buyer_id,
+        paid_amount=sum((Decimal(line["paid_amount"]) for line in lines), Decimal("0.00")),
+        placed_at=placed_at,
+        insured=insured,
+        rate=terms.rate_at(placed_at) if insured else None,
+    )
+
+
+def new_lines(order: Order, lines: list):
+    """The order's sub-orders (unsaved)."""
+    return (
+        OrderLine(
+            order=order,
+            platform_line_id=line["line_id"],
+            sku=line["sku"],
+            title=line["title"],
+            quantity=line["quantity"],
+            paid_amount=line["paid_amount"],
+        )
+        for line in lines
+    )
+
+
+def ship_problem(order: Order | None, order_id: str, shipped_at: dt.datetime):
+    """Why an order.shipped is refused, or None (service and set-based path)."""
+    if order is None:
+        return ValidationError(f"unknown order {order_id!r}", code="unknown_order")
+    if order.shipped_at is not None:
+        return ValidationError(f"order {order_id!r} already shipped", code="already_shipped")
+    if shipped_at < order.placed_at:
+        return ValidationError("shipped_at is before placed_at", code="bad_time")
+    return None
+
+
+def new_policy(order: Order) -> Policy:
+    """R21/R22: the shipped, insured order's policy (unsaved); premium = paid x rate at
+    placement, rounded once (R1)."""
+    return Policy(
+        order=order,
+        shop_id=order.shop_id,
+        policy_no=policy_number(order, order.shipped_at),
+        premium=money(order.paid_amount * order.rate),
+        rate=order.rate,
+        issued_at=order.shipped_at,
+    )
+
+
+def receipt_problem(order: Order | None, order_id: str, received_at: dt.datetime):
+    """Why an order.received is refused, or None (service and set-based path)."""
+    if order is None:
+        return ValidationError(f"unknown order {order_id!r}", code="unknown_order")
+    if order.shipped_at is None:
+        return ValidationError(f"order {order_id!r} has not shipped", code="not_shipped")
+    if order.received_at is not None:
+        return ValidationError(f"order {order_id!r} already received", code="already_received")
+    if received_at < order.shipped_at:
+        return ValidationError("received_at is before shipped_at", code="bad_time")
+    return None
+
+
+def coverage_end(received_at: dt.datetime) -> dt.datetime:
+    """R23: the window runs from receipt to receipt + 720 hours, inclusive."""
+    return received_at + dt.timedelta(hours=COVERAGE_HOURS)
+
+
 @service
 def order_place(
     *,
@@ -40,51 +137,29 @@ def order_place(
 
     `lines` are dicts with line_id, sku, title, quantity and paid_amount (Decimal).
     """
-    terms = cached(
-        ("shop_terms", shop_id),
-        lambda: enrollment_selectors.shop_terms(platform_shop_id=shop_id),
-    )
-    if terms is None:
-        raise ValidationError(f"unknown shop {shop_id!r}", code="unknown_shop")
-    if Order.objects.filter(platform_order_id=order_id).exists():
-        raise ValidationError(f"order {order_id!r} already exists", code="duplicate_order")
-    line_ids = [line["line_id"] for line in lines]
-    if len(set(line_ids)) != len(line_ids):
-        raise ValidationError("line ids repeat within the order", code="bad_lines")
-    insured = terms.enrolled_at(placed_at)
-    rate = terms.rate_at(placed_at) if insured else None
-    if insured and rate is None:  # an enrolled shop always has a rate (R12); be loud if not
-        raise ValidationError(f"shop {shop_id!r} has no premium rate at {placed_at.isoformat()}")
-    buyer = buyer_upsert(platform_buyer_id=buyer_id, credit_tier=credit_tier)
-    order = Order.objects.create(
-        platform_order_id=order_id,
-        shop=terms.shop,
-        buyer=buyer,
-        paid_amount=sum((Decimal(line["paid_amount"]) for line in lines), Decimal("0.00")),
+    terms = shop_terms(shop_id)
+    exists = Order.objects.filter(platform_order_id=order_id).exists()
+    problem = placement_problem(
+        terms=terms,
+        shop_id=shop_id,
+        order_id=order_id,
+        exists=exists,
         placed_at=placed_at,
-        insured=insured,
-        rate=rate,
+        lines=lines,
     )
-    OrderLine.objects.bulk_create(
-        OrderLine(
-            order=order,
-            platform_line_id=line["line_id"],
-            sku=line["sku"],
-            title=line["title"],
-            quantity=line["quantity"],
-            paid_amount=line["paid_amount"],
-        )
-        for line in lines
+    if problem:
+        raise problem
+    buyer = buyer_upsert(platform_buyer_id=buyer_id, credit_tier=credit_tier)
+    order = new_order(
+        terms=terms, order_id=order_id, buyer_id=buyer.pk, placed_at=placed_at, lines=lines
     )
+    order.save(force_insert=True)
+    OrderLine.objects.bulk_create(new_lines(order, lines))
     return order
 
 
-def _order(order_id: str, *, lock: bool = True) -> Order:
-    queryset = Order.objects.select_for_update() if lock else Order.objects
-    order = queryset.filter(platform_order_id=order_id).first()
-    if order is None:
-        raise ValidationError(f"unknown order {order_id!r}", code="unknown_order")
-    return order
+def _locked_order(order_id: str) -> Order | None:
+    return Order.objects.select_for_update().filter(platform_order_id=order_id).first()
 
 
 def policy_number(order: Order, shipped_at: dt.datetime) -> str:
@@ -98,23 +173,16 @@ def order_ship(*, order_id: str, shipped_at: dt.datetime) -> Policy | None:
 
     R14: this holds after the shop exited too, for orders placed while it was enrolled.
     """
-    order = _order(order_id)
-    if order.shipped_at is not None:
-        raise ValidationError(f"order {order_id!r} already shipped", code="already_shipped")
-    if shipped_at < order.placed_at:
-        raise ValidationError("shipped_at is before placed_at", code="bad_time")
+    order = _locked_order(order_id)
+    problem = ship_problem(order, order_id, shipped_at)
+    if problem:
+        raise problem
     order.shipped_at = shipped_at
     order.save(update_fields=["shipped_at"])
     if not order.insured:
         return None
-    policy = Policy.objects.create(
-        order=order,
-        shop_id=order.shop_id,
-        policy_no=policy_number(order, shipped_at),
-        premium=money(order.paid_amount * order.rate),
-        rate=order.rate,
-        issued_at=shipped_at,
-    )
+    policy = new_policy(order)
+    policy.save(force_insert=True)
     rollups.record_policies_issued([(policy.shop_id, policy.issued_at, policy.premium)])
     return policy
 
@@ -122,16 +190,13 @@ def order_ship(*, order_id: str, shipped_at: dt.datetime) -> Policy | None:
 @service
 def order_receive(*, order_id: str, received_at: dt.datetime) -> Order:
     """R23: the coverage window runs from receipt to receipt + 720 hours, inclusive."""
-    order = _order(order_id)
-    if order.shipped_at is None:
-        raise ValidationError(f"order {order_id!r} has not shipped", code="not_shipped")
-    if order.received_at is not None:
-        raise ValidationError(f"order {order_id!r} already received", code="already_received")
-    if received_at < order.shipped_at:
-        raise ValidationError("received_at is before shipped_at", code="bad_time")
+    order = _locked_order(order_id)
+    problem = receipt_problem(order, order_id, received_at)
+    if problem:
+        raise problem
     order.received_at = received_at
     order.save(update_fields=["received_at"])
     Policy.objects.filter(order=order).update(
-        coverage_start=received_at, coverage_end=received_at + dt.timedelta(hours=COVERAGE_HOURS)
+        coverage_start=received_at, coverage_end=coverage_end(received_at)
     )
     return order
