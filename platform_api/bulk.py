@@ -110,27 +110,35 @@ def _locked_orders(items: list) -> dict[str, Order]:
     return {order.platform_order_id: order for order in queryset}
 
 
-def orders_shipped(items: list, record_applied: Record) -> dict[int, str]:
-    """R21/R22: shipment dates in one UPDATE, the insured orders' policies in one INSERT."""
+def _order_moves(items: list, record_applied: Record, *, field: str, problem, write) -> dict:
+    """Check each event against its locked order in batch order (a later event of the chunk
+    sees what an earlier one set), then write the accepted ones with `write(orders)`."""
     orders = _locked_orders(items)
     rejected: dict[int, str] = {}
-    shipped = []
+    accepted = []
     for item in items:
-        order_id, at = item.data["order_id"], item.data["shipped_at"]
+        order_id, at = item.data["order_id"], item.data[field]
         order = orders.get(order_id)
-        problem = policies.ship_problem(order, order_id, at)
-        if problem:
-            _refuse(rejected, item, problem)
+        refused = problem(order, order_id, at)
+        if refused:
+            _refuse(rejected, item, refused)
             continue
-        order.shipped_at = at  # a later event of the chunk sees it shipped
-        shipped.append((item, order))
-    if shipped:
-        record_applied([item for item, _order in shipped])
-        _write_shipments([order for _item, order in shipped])
+        setattr(order, field, at)
+        accepted.append((item, order))
+    if accepted:
+        record_applied([item for item, _order in accepted])
+        write([order for _item, order in accepted])
     return rejected
 
 
-def _write_shipments(orders: list[Order]) -> None:
+def orders_shipped(items: list, record_applied: Record) -> dict[int, str]:
+    """R21/R22: shipment dates in one UPDATE, the insured orders' policies in one INSERT."""
+    return _order_moves(
+        items, record_applied, field="shipped_at", problem=policies.ship_problem, write=_shipments
+    )
+
+
+def _shipments(orders: list[Order]) -> None:
     update_rows(Order, "id", ["shipped_at"], [(o.pk, o.shipped_at) for o in orders])
     issued = Policy.objects.bulk_create(policies.new_policy(o) for o in orders if o.insured)
     rollups.record_policies_issued((p.shop_id, p.issued_at, p.premium) for p in issued)
@@ -138,25 +146,16 @@ def _write_shipments(orders: list[Order]) -> None:
 
 def orders_received(items: list, record_applied: Record) -> dict[int, str]:
     """R23: receipt dates in one UPDATE, the coverage windows in another."""
-    orders = _locked_orders(items)
-    rejected: dict[int, str] = {}
-    received = []
-    for item in items:
-        order_id, at = item.data["order_id"], item.data["received_at"]
-        order = orders.get(order_id)
-        problem = policies.receipt_problem(order, order_id, at)
-        if problem:
-            _refuse(rejected, item, problem)
-            continue
-        order.received_at = at
-        received.append((item, order))
-    if received:
-        record_applied([item for item, _order in received])
-        _write_receipts([order for _item, order in received])
-    return rejected
+    return _order_moves(
+        items,
+        record_applied,
+        field="received_at",
+        problem=policies.receipt_problem,
+        write=_receipts,
+    )
 
 
-def _write_receipts(orders: list[Order]) -> None:
+def _receipts(orders: list[Order]) -> None:
     update_rows(Order, "id", ["received_at"], [(o.pk, o.received_at) for o in orders])
     update_rows(
         Policy,
