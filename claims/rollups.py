@@ -222,15 +222,21 @@ def record_claim_moves(rows: Iterable[tuple[int, str, str]]) -> None:
     _record(fill)
 
 
-def record_claims_settled(claim_ids: list[int], source: str, target: str) -> None:
+def record_claims_settled(
+    claim_ids: list[int], source: str, target: str, *, with_money: bool = True
+) -> None:
     """The sweep (R33/R38): the claims `claim_ids` moved from `source` to `target` in one
-    statement; count the moves and the payouts, compensations and breaches they now have.
-    Three grouped SELECTs (in the database), then the deltas as above."""
+    statement; count the moves and, `with_money`, the payouts, compensations and breaches
+    they now have (three grouped SELECTs in the database; a timeout has none, R33), then
+    the deltas as above."""
     if not claim_ids:
         return
     moves = _select(
         "SELECT c.shop_id, COUNT(*) FROM {claim} c WHERE {ids} GROUP BY c.shop_id", claim_ids
     )
+    if not with_money:
+        _record(lambda d: _moves(d, moves, source, target))
+        return
     day_rows = {
         column: _select(
             f"SELECT c.shop_id, {{day:x.{at}}}, COUNT(*), SUM(x.amount) FROM {{{table}}} x "
@@ -249,9 +255,7 @@ def record_claims_settled(claim_ids: list[int], source: str, target: str) -> Non
     )
 
     def fill(d):
-        for shop_id, n in moves:
-            d.add(_STATE, (shop_id, source), claims=-n)
-            d.add(_STATE, (shop_id, target), claims=n)
+        _moves(d, moves, source, target)
         for column, rows in day_rows.items():
             for shop_id, day, n, amount in rows:
                 d.add(
@@ -263,6 +267,12 @@ def record_claims_settled(claim_ids: list[int], source: str, target: str) -> Non
             d.add(_DAY, (shop_id, _date(day)), breaches=n)
 
     _record(fill)
+
+
+def _moves(d, moves, source: str, target: str) -> None:
+    for shop_id, n in moves:
+        d.add(_STATE, (shop_id, source), claims=-n)
+        d.add(_STATE, (shop_id, target), claims=n)
 
 
 # --- reads ---

@@ -227,7 +227,9 @@ def _close_timeouts(ids: list[int], now: dt.datetime) -> int:
         )
         _refresh_policies(policies)
         # the merchant figures (issue 10), last: rollup rows are the last locks taken
-        rollups.record_claims_settled(ids, ClaimState.AWAITING_RETURN, ClaimState.CLOSED_TIMEOUT)
+        rollups.record_claims_settled(
+            ids, ClaimState.AWAITING_RETURN, ClaimState.CLOSED_TIMEOUT, with_money=False
+        )
     return len(ids)
 
 
