@@ -126,6 +126,7 @@ def languages(codes) -> list[dict]:
 
 def environment(**options) -> Environment:
     from claims.models import PolicyStatus
+    from portal.templatetags.portal import actor_role
 
     env = Environment(extensions=["jinja2.ext.i18n"], **options)
     env.template_class = Template
@@ -137,5 +138,5 @@ def environment(**options) -> Environment:
         newstyle=True,
     )
     env.globals.update(url=url, static=static, languages=languages, PolicyStatus=PolicyStatus)
-    env.filters.update(date=date, display=display, label=label)
+    env.filters.update(date=date, display=display, label=label, actor_role=actor_role)
     return env
