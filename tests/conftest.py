@@ -52,6 +52,13 @@ def alice(db):
 
 
 @pytest.fixture
+def merchant(client, alice):
+    """The test client signed in as alice, the shop's merchant."""
+    client.force_login(alice)
+    return client
+
+
+@pytest.fixture
 def bob(db):
     """Merchant of another invited shop."""
     merchant = MerchantFactory(user__username="bob@shop-b.cn", shop__name="乙店")

@@ -29,3 +29,17 @@ def request_refund(client, received_order):
         return RefundRequest.objects.get(platform_refund_id=refund_id)
 
     return make
+
+
+@pytest.fixture
+def one_of_four_returned(client, shop, rita):
+    """Four orders (the odd ones returns); RO1 approved and its return shipped."""
+    from claims.models import Claim
+    from claims.services import decisions
+    from tests.claims.test_merchant_pages import make_orders
+
+    make_orders(client, shop, 4)
+    claim = Claim.objects.get(refund__platform_refund_id="RO1")
+    decisions.claim_approve(claim_id=claim.pk, actor=rita)
+    ev.send(client, ev.return_shipped("RO1"))
+    return claim

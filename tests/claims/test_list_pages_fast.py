@@ -20,12 +20,6 @@ pytestmark = pytest.mark.django_db
 JINJA2 = Path(settings.BASE_DIR) / "jinja2"
 
 
-@pytest.fixture
-def merchant(client, alice):
-    client.force_login(alice)
-    return client
-
-
 def _shell(body: str) -> str:
     """The page around <main>, without what differs by page (title, current link, token)."""
     head, _, rest = body.partition('<main id="main" class="container">')

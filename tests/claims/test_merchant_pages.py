@@ -40,12 +40,6 @@ def make_orders(client, shop, n, *, refunds=True, prefix="O"):
 
 
 @pytest.fixture
-def merchant(client, alice):
-    client.force_login(alice)
-    return client
-
-
-@pytest.fixture
 def return_on_its_way(client, shop, rita):
     make_orders(client, shop, 2)  # O1 is a return (odd)
     claim = Claim.objects.get(refund__platform_refund_id="RO1")

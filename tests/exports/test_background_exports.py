@@ -36,12 +36,6 @@ def orders(client, shop):
     return shop
 
 
-@pytest.fixture
-def merchant(client, alice):
-    client.force_login(alice)
-    return client
-
-
 def rows_of(data: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
 
