@@ -61,9 +61,10 @@ from django.db import connection, transaction
 
 from claims.rollup_models import ShopClaimState, ShopDay, ShopDayReason
 from portal import transactions
-from portal.clock import local_date
+from portal.clock import SHANGHAI, local_date
+from portal.money import money, money_sum
 
-TZ = "Asia/Shanghai"  # R2
+TZ = SHANGHAI.key  # R2
 CHUNK = 500  # rows per upsert statement
 
 # table -> (model, key columns, value columns, money columns)
@@ -508,12 +509,10 @@ def _upsert(table: str, rows: dict) -> None:
 
 def _delta(row: dict, column: str, money_columns: set):
     value = row.get(column, 0)
-    return Decimal(value).quantize(Decimal("0.01")) if column in money_columns else int(value)
+    return money(value) if column in money_columns else int(value)  # R1
 
 
 def _money(value) -> Decimal:
-    from portal.money import money_sum
-
     return money_sum(value)
 
 

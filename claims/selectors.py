@@ -305,11 +305,9 @@ def shop_window(*, shop, start: dt.datetime, end: dt.datetime) -> dict:
     from django.db.models import Sum
 
     from claims.models import Payout, Policy, ShopDay, ShopDayReason
-    from portal.clock import SHANGHAI, local_date
+    from portal.clock import local_date
+    from portal.clock import start_of_day as midnight
     from portal.money import money_sum
-
-    def midnight(day):
-        return dt.datetime.combine(day, dt.time(), SHANGHAI)
 
     first = local_date(start)
     if midnight(first) < start:
