@@ -211,8 +211,6 @@ def _savepoint_per_event(chunk: list[Item]) -> list[Result]:
     try:
         with transaction.atomic(), rollups.deferred():
             return [_apply_in_savepoint(item) for item in chunk]
-    except _ChunkFailed:
-        raise
     except DatabaseError as error:  # the commit itself failed
         raise _ChunkFailed(f"savepoints: {error.__class__.__name__}: {error}") from error
 
@@ -267,8 +265,7 @@ def _apply_one(item: Item) -> Result:
         return _failed(item, REJECTED, "; ".join(error.messages))
     except IntegrityError:  # a concurrent request wrote the same order or refund first
         return _failed(item, REJECTED, CONFLICT)
-    except DatabaseError:
-        evidence_discard(item.stored)
+    except DatabaseError:  # the callers discard the chunk's (or the event's) evidence files
         raise
     except Exception:  # a bug must not block the rest of the batch
         logger.exception("platform event %s (%s) failed", item.event_id, item.type)
