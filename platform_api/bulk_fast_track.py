@@ -113,17 +113,10 @@ def approval(fields: dict, rule: str) -> Approval:
             **decided,
             "state": ClaimState.AWAITING_RETURN,
             "return_due_at": at + dt.timedelta(days=decisions.claim_settings().return_days),
-            "return_address": _return_address(fields["shop_id"]),  # R33
+            "return_address": decisions.return_address(fields["shop_id"]),  # R33
         },
         [(ClaimState.SUBMITTED, ClaimState.AWAITING_RETURN, "approve_return", described)],
     )
-
-
-def _return_address(shop_id: int) -> str:
-    enrollment = decisions.shop_service_terms(shop_id)
-    if enrollment is None:
-        return ""
-    return f"{enrollment.return_contact} {enrollment.return_phone} {enrollment.return_address}"
 
 
 def audit_rows(claim: Claim, approval: Approval) -> list[dict]:

@@ -195,6 +195,14 @@ def record_breach(claim: Claim, *, cause: str, at: dt.datetime) -> ServiceBreach
     return breach
 
 
+def return_address(shop_id: int) -> str:
+    """R11/R33: the shop's default return address, pushed to the buyer of an approved return."""
+    enrollment = shop_service_terms(shop_id)
+    if enrollment is None:
+        return ""
+    return f"{enrollment.return_contact} {enrollment.return_phone} {enrollment.return_address}"
+
+
 def _approve(claim: Claim, *, by, at: dt.datetime, description: str) -> str:
     if claim.kind == RefundKind.REFUND_ONLY:
         run(claim, "approve_refund", by=by, at=at, description=description)
@@ -202,12 +210,7 @@ def _approve(claim: Claim, *, by, at: dt.datetime, description: str) -> str:
         complete_and_pay(claim, by=None, at=at, description="system: R35 refund on approval")
         return "approved_paid"
     settings = claim_settings()
-    enrollment = shop_service_terms(claim.shop_id)
-    address = (
-        f"{enrollment.return_contact} {enrollment.return_phone} {enrollment.return_address}"
-        if enrollment
-        else ""
-    )
+    address = return_address(claim.shop_id)
     run(
         claim,
         "approve_return",
