@@ -68,14 +68,21 @@ def evidence_check_count(count: int) -> None:
 
 
 def evidence_store(
-    *, data: bytes, name: str, kind: str, shop_id: int, stored: list | None = None, **owner
+    *,
+    data: bytes,
+    name: str,
+    kind: str,
+    shop_id: int,
+    stored: list | None = None,
+    verified=None,
+    **owner,
 ):
-    """Verify and store one image.
+    """Verify (unless `verified` is verify_image's answer already) and store one image.
 
     `stored` collects the saved paths, so a caller whose transaction fails can delete them.
     """
     evidence = evidence_build(
-        data=data, name=name, kind=kind, shop_id=shop_id, stored=stored, **owner
+        data=data, name=name, kind=kind, shop_id=shop_id, stored=stored, verified=verified, **owner
     )
     evidence.save()
     return evidence

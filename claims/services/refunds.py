@@ -150,8 +150,8 @@ def refund_request(
     # with its amount and its claim pays the cap.
     if amount <= 0:
         raise ValidationError(f"amount {amount} must be above 0", code="bad_amount")
-    for name, data in evidence:  # verify all before writing anything
-        verify_image(data, name=name)
+    # verify all before writing anything, each image decoded once (R85)
+    verified = [verify_image(data, name=name) for name, data in evidence]
     policy = getattr(order, "policy", None)
     buyer = order.buyer
     not_covered = coverage(
@@ -184,7 +184,7 @@ def refund_request(
     claim = None
     if not not_covered:
         claim = _open_claim(refund=refund, policy=policy, line=line, at=requested_at)
-    for name, data in evidence:
+    for (name, data), answer in zip(evidence, verified, strict=True):
         evidence_store(
             data=data,
             name=name,
@@ -193,6 +193,7 @@ def refund_request(
             refund=refund,
             claim=claim,
             stored=stored,
+            verified=answer,
         )
     if claim is not None:
         rule = fast_track_rule(claim, decisions.claim_settings())
