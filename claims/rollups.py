@@ -21,8 +21,6 @@ function takes an iterable of rows (one write or a whole batch):
     record_breaches([(shop_id, recorded_at), ...])
     record_claims_opened([(shop_id, submitted_at, reason, state), ...])  # state: as created
     record_claim_moves([(shop_id, source_state, target_state), ...])     # one per transition
-    record_claims_settled(claim_ids, source, target)   # set-based, for the sweep: the moves
-        # and the payouts, compensations and breaches these claims now have
 
 Each call adds its deltas with one `INSERT … ON CONFLICT (key) DO UPDATE SET x = x +
 EXCLUDED.x` per table (PostgreSQL and SQLite), its keys summed in memory first and sorted.
@@ -223,59 +221,6 @@ def record_claim_moves(rows: Iterable[tuple[int, str, str]]) -> None:
     _record(fill)
 
 
-def record_claims_settled(
-    claim_ids: list[int], source: str, target: str, *, with_money: bool = True
-) -> None:
-    """The sweep (R33/R38): the claims `claim_ids` moved from `source` to `target` in one
-    statement; count the moves and, `with_money`, the payouts, compensations and breaches
-    they now have (three grouped SELECTs in the database; a timeout has none, R33), then
-    the deltas as above."""
-    if not claim_ids:
-        return
-    moves = _select(
-        "SELECT c.shop_id, COUNT(*) FROM {claim} c WHERE {ids} GROUP BY c.shop_id", claim_ids
-    )
-    if not with_money:
-        _record(lambda d: _moves(d, moves, source, target))
-        return
-    day_rows = {
-        column: _select(
-            f"SELECT c.shop_id, {{day:x.{at}}}, COUNT(*), SUM(x.amount) FROM {{{table}}} x "
-            "JOIN {claim} c ON c.id = x.claim_id WHERE {ids} GROUP BY 1, 2",
-            claim_ids,
-        )
-        for column, table, at in (
-            ("payouts", "payout", "paid_at"),
-            ("compensations", "compensation", "paid_at"),
-        )
-    }
-    breaches = _select(
-        "SELECT c.shop_id, {day:x.recorded_at}, COUNT(*) FROM {breach} x "
-        "JOIN {claim} c ON c.id = x.claim_id WHERE {ids} GROUP BY 1, 2",
-        claim_ids,
-    )
-
-    def fill(d):
-        _moves(d, moves, source, target)
-        for column, rows in day_rows.items():
-            for shop_id, day, n, amount in rows:
-                d.add(
-                    _DAY,
-                    (shop_id, _date(day)),
-                    **{column: n, f"{column}_amount": _money(amount)},
-                )
-        for shop_id, day, n in breaches:
-            d.add(_DAY, (shop_id, _date(day)), breaches=n)
-
-    _record(fill)
-
-
-def _moves(d, moves, source: str, target: str) -> None:
-    for shop_id, n in moves:
-        d.add(_STATE, (shop_id, source), claims=-n)
-        d.add(_STATE, (shop_id, target), claims=n)
-
-
 # --- reads ---
 
 
@@ -446,25 +391,6 @@ def _day_sql(column: str) -> tuple[str, list]:
 def _money_expr(sql: str) -> str:
     """SQLite sums decimals as floats: round to the fen (exact again, portal.money)."""
     return f"ROUND({sql}, 2)" if connection.vendor == "sqlite" else sql
-
-
-def _select(template: str, claim_ids: list[int]) -> list[tuple]:
-    """Run a SELECT over the claims `claim_ids` (template placeholders: {claim}, {payout},
-    {compensation}, {breach}, {day:column}, {ids})."""
-    params: list = []
-    sql = template
-    while "{day:" in sql:
-        start = sql.index("{day:")
-        end = sql.index("}", start)
-        day, day_params = _day_sql(sql[start + 5 : end])
-        sql = sql[:start] + day + sql[end + 1 :]
-        params += day_params
-    if connection.vendor == "postgresql":
-        ids_sql, id_params = "c.id = ANY(%s)", [list(claim_ids)]
-    else:
-        ids_sql, id_params = f"c.id IN ({', '.join(['%s'] * len(claim_ids))})", list(claim_ids)
-    sql = _tables(sql.replace("{ids}", ids_sql))
-    return _select_sql(sql, [*params, *id_params])
 
 
 def _select_sql(sql: str, params: list) -> list[tuple]:

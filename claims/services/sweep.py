@@ -11,10 +11,10 @@ a day after the deadline; the services judge a late event by its own time the sa
 
 Set-based (issue 10). The due claims of each kind are settled a chunk at a time (`CHUNK`
 ids), each chunk in one transaction of a fixed number of statements, whatever its size
-(close_timeout: 4; forced receipt: 7, and one task enqueued after commit):
+(close_timeout: 6; forced receipt: 9, and one task enqueued after commit):
 
 1. one `UPDATE … WHERE id IN (SELECT … WHERE state = … AND deadline < now ORDER BY
-   deadline, id FOR UPDATE) RETURNING id, policy_id` locks the claims still due (in the same
+   deadline, id FOR UPDATE) RETURNING id, policy_id, …` locks the claims still due (in the same
    order in every sweep) and gives them their final state and the fields the transitions
    assign (`close_timeout`: closed_at; `confirm_receipt` → `complete_refund` → `mark_paid`:
    refunded_at, closed_at), dated at the deadline. A row another transaction holds (a
@@ -28,7 +28,10 @@ ids), each chunk in one transaction of a fixed number of statements, whatever it
 3. the policies of those claims are locked (in id order, after their claims, as the
    per-claim services do) and their claim status recounted (R24,
    `decisions.policy_refresh_claim_status`);
-4. after commit, one task per chunk enqueues the merchants' e-mails: one `notify_merchants`
+4. the merchant figures (`claims.rollups`): the moves, payouts, compensations and breaches
+   of those claims, counted from what step 1 returned (shop, deadline, kind, min(amount,
+   cap)), one upsert per rollup table, the chunk's last locks;
+5. after commit, one task per chunk enqueues the merchants' e-mails: one `notify_merchants`
    per claim, as the per-claim path enqueues them (`decisions.save_and_notify`).
 
 The SQL is plain enough for PostgreSQL and SQLite (RETURNING needs 3.35, Django 3.37);
@@ -46,6 +49,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
@@ -118,12 +122,24 @@ def _chunks(ids: list[int], size: int) -> Iterable[list[int]]:
         yield ids[start : start + size]
 
 
+@dataclass(frozen=True, slots=True)
+class Settled:
+    """A claim `_settle` moved, with what the rollups count of it (claims.rollups)."""
+
+    id: int
+    policy_id: int
+    shop_id: int
+    deadline: dt.datetime  # the deadline enforced: the date of everything the sweep writes
+    kind: str  # RefundKind: a return's buyer gets the R37 compensation
+    payable: Decimal  # min(amount, payable_cap), R36 (Claim.payable)
+
+
 def _settle(
     ids: list[int], state: str, field: str, now: dt.datetime, target: str, assign: str
-) -> tuple[list[int], set[int]]:
+) -> list[Settled]:
     """Move the claims among `ids` still in `state` and past `field` to `target` (and the
-    fields in `assign`), in one statement; return their ids (in the order of `ids`) and their
-    policies.
+    fields in `assign`), in one statement; return them (in the order of `ids`) with what the
+    rollups need, from the same statement (RETURNING).
 
     The claims are locked first, in (deadline, id) order (two sweeps at once lock in the same
     order), by a `SELECT … FOR UPDATE` whose WHERE holds the state and the deadline: on
@@ -137,14 +153,37 @@ def _settle(
     sql = (
         f"UPDATE {table} SET state = %s, {assign} WHERE id IN ("
         f"SELECT id FROM {table} WHERE {condition} AND state = %s AND {field} < %s "
-        f"ORDER BY {field}, id{lock}) AND state = %s RETURNING id, policy_id"
+        f"ORDER BY {field}, id{lock}) AND state = %s RETURNING id, policy_id, shop_id, "
+        f"{field}, kind, CASE WHEN amount < payable_cap THEN amount ELSE payable_cap END"
     )
     deadline = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
         cursor.execute(sql, [target, *id_params, state, deadline, state])
         rows = cursor.fetchall()
-    done = {pk for pk, _policy in rows}
-    return [pk for pk in ids if pk in done], {policy for _pk, policy in rows}
+    columns = [_converters(name) for name in ("id", "policy_id", "shop_id", field, "kind")]
+    columns.append(_converters("amount"))  # the payable: amount's type (Decimal, 2 places)
+    settled = {
+        row.id: row
+        for row in (
+            Settled(*(convert(value) for convert, value in zip(columns, raw, strict=True)))
+            for raw in rows
+        )
+    }
+    return [settled[pk] for pk in ids if pk in settled]
+
+
+def _converters(name: str):
+    """value -> the Python value of Claim.`name`, as the ORM converts it from a raw row
+    (SQLite gives datetimes as text and decimals as floats)."""
+    col = Claim._meta.get_field(name).get_col(Claim._meta.db_table)
+    converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+
+    def convert(value):
+        for converter in converters:
+            value = converter(value, col, connection)
+        return value
+
+    return convert
 
 
 def _in(column: str, ids: list[int]) -> tuple[str, list]:
@@ -210,7 +249,7 @@ def _log_transitions(ids: list[int], deadline: str, transitions: list[tuple[str,
 def _close_timeouts(ids: list[int], now: dt.datetime) -> int:
     """R33: `close_timeout` of every claim still awaiting its return past the deadline."""
     with transaction.atomic():
-        ids, policies = _settle(
+        settled = _settle(
             ids,
             ClaimState.AWAITING_RETURN,
             "return_due_at",
@@ -218,25 +257,28 @@ def _close_timeouts(ids: list[int], now: dt.datetime) -> int:
             ClaimState.CLOSED_TIMEOUT,
             "closed_at = return_due_at",
         )
-        if not ids:
+        if not settled:
             return 0
+        ids = [c.id for c in settled]
         _log_transitions(
             ids,
             "return_due_at",
             [("close_timeout", ClaimState.AWAITING_RETURN, ClaimState.CLOSED_TIMEOUT, R33_CLOSED)],
         )
-        _refresh_policies(policies)
-        # the merchant figures (issue 10), last: rollup rows are the last locks taken
-        rollups.record_claims_settled(
-            ids, ClaimState.AWAITING_RETURN, ClaimState.CLOSED_TIMEOUT, with_money=False
-        )
+        _refresh_policies({c.policy_id for c in settled})
+        # the merchant figures (issue 10), last: rollup rows are the last locks taken. A
+        # timeout has no payout, compensation or breach (R33).
+        with rollups.deferred():
+            rollups.record_claim_moves(
+                (c.shop_id, ClaimState.AWAITING_RETURN, ClaimState.CLOSED_TIMEOUT) for c in settled
+            )
     return len(ids)
 
 
 def _take_as_received(ids: list[int], now: dt.datetime) -> int:
     """R38/R35-R37: received at the deadline, breach recorded, refunded and paid."""
     with transaction.atomic():
-        ids, policies = _settle(
+        settled = _settle(
             ids,
             ClaimState.RETURN_SHIPPED,
             "receipt_due_at",
@@ -244,8 +286,9 @@ def _take_as_received(ids: list[int], now: dt.datetime) -> int:
             ClaimState.PAID,  # confirm_receipt, complete_refund, mark_paid
             "refunded_at = receipt_due_at, closed_at = receipt_due_at",
         )
-        if not ids:
+        if not settled:
             return 0
+        ids = [c.id for c in settled]
         _log_transitions(
             ids,
             "receipt_due_at",
@@ -309,10 +352,21 @@ def _take_as_received(ids: list[int], now: dt.datetime) -> int:
                 "ON a.shop_id = c.shop_id AND a.latest = 1"
             ),
         )
-        _refresh_policies(policies)
+        _refresh_policies({c.policy_id for c in settled})
         # the merchant figures: claims by state, payouts, compensations, breaches (issue 10),
-        # last: rollup rows are the last locks taken
-        rollups.record_claims_settled(ids, ClaimState.RETURN_SHIPPED, ClaimState.PAID)
+        # from the rows above (each dated at its deadline); last: rollup rows are the last
+        # locks taken
+        with rollups.deferred():  # one upsert per rollup table
+            rollups.record_claim_moves(
+                (c.shop_id, ClaimState.RETURN_SHIPPED, ClaimState.PAID) for c in settled
+            )
+            rollups.record_breaches((c.shop_id, c.deadline) for c in settled)
+            rollups.record_compensations(
+                (c.shop_id, c.deadline, BUYER_SHIPPING_COMPENSATION)
+                for c in settled
+                if c.kind == RefundKind.RETURN_AND_REFUND
+            )
+            rollups.record_payouts((c.shop_id, c.deadline, c.payable) for c in settled)
         transaction.on_commit(
             lambda: tasks.notify_merchants_of_each.enqueue(claim_ids=ids, event="breach")
         )

@@ -18,6 +18,7 @@ from django.core import mail
 from django.db import transaction
 from django_fsm_log.models import StateLog
 
+from claims import rollups
 from claims.models import (
     BreachCause,
     BuyerCompensation,
@@ -207,6 +208,8 @@ def picture():
             )
         ),
         "policies": list(Policy.objects.order_by("pk").values("pk", "claim_status")),
+        # The merchant figures (issue 10): what the rollup tables hold, day by day.
+        "rollups": rollups.current(),
         # Every audit row of every model, each object's rows in the order they were written.
         "audit": list(
             StateLog.objects.order_by("content_type_id", "object_id", "id").values(
@@ -259,6 +262,13 @@ def test_issue10_the_set_based_sweep_leaves_what_the_per_claim_services_leave(
     for table in after:
         assert set_based[1][table] == after[table], table
     assert set_based[2] == mails
+    assert after["rollups"] != before["rollups"]  # the sweep moved the figures
+
+
+def test_issue10_after_the_set_based_sweep_the_rollups_equal_a_recount(scenario):
+    sweep_deadlines(now=NOW, chunk=2)
+
+    assert rollups.current() == rollups.recount()
 
 
 def test_issue10_what_the_set_based_sweep_writes_for_a_forced_receipt(scenario):
