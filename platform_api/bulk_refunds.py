@@ -9,7 +9,6 @@ approves then go through the one transition runner (claims.services.decisions), 
 """
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
@@ -18,7 +17,6 @@ from django_fsm_log.models import StateLog
 
 from claims import rollups
 from claims.models import (
-    OPEN_CLAIM_STATES,
     Claim,
     ClaimState,
     Evidence,
@@ -26,15 +24,11 @@ from claims.models import (
     OrderLine,
     Policy,
     PolicyClaimStatus,
-    RefundKind,
     RefundRequest,
 )
-from claims.services import decisions, refunds
-from claims.services.evidence import evidence_build, evidence_check_count, verify_image
-from claims.services.sweep import _refresh_policies as refresh_policies  # R24, set-based
+from claims.services import decisions, policies, refunds
+from claims.services.evidence import evidence_build, verify_image
 from platform_api import bulk_fast_track as fast_track
-
-LIVE = [*OPEN_CLAIM_STATES, ClaimState.PAID]  # R42: one live claim per sub-order
 
 
 @dataclass
@@ -94,7 +88,8 @@ class _Known:
         )
         self.live = set(
             Claim.objects.filter(
-                state__in=LIVE, line_id__in=[line.pk for line in self.lines.values()]
+                state__in=refunds.LIVE_CLAIM_STATES,
+                line_id__in=[line.pk for line in self.lines.values()],
             ).values_list("line_id", flat=True)
         )
 
@@ -106,26 +101,36 @@ class _Known:
 
 
 def _check(item, known: _Known) -> _Request:
-    """refund_request's checks, in its order and words (claims.services.refunds)."""
+    """refund_request's checks, the same functions in the same order
+    (claims.services.refunds.request_problem, claim_problem), over what the chunk read."""
     data = item.data
     refund_id, order_id, line_id = data["refund_id"], data["order_id"], data["line_id"]
-    if data["kind"] not in RefundKind.values:
-        raise ValidationError(f"unknown kind {data['kind']!r}", code="bad_kind")
-    if data["reason"] not in refunds.KNOWN_REASONS:
-        raise ValidationError(f"unknown reason code {data['reason']!r}", code="bad_reason")
     evidence = [(e["filename"], e["content_base64"]) for e in data.get("evidence", [])]
-    evidence_check_count(len(evidence))
-    fingerprint = _fingerprint(data, evidence)
-    _check_new(refund_id, fingerprint, known)
-    line = known.lines.get((order_id, line_id))
-    if line is None:
-        if order_id not in known.orders:
-            raise ValidationError(f"unknown order {order_id!r}", code="unknown_order")
-        raise ValidationError(
-            f"unknown line {line_id!r} in order {order_id!r}", code="unknown_line"
-        )
-    if data["amount"] <= 0:
-        raise ValidationError(f"amount {data['amount']} must be above 0", code="bad_amount")
+    fingerprint = refunds.request_fingerprint(
+        order_id=order_id,
+        line_id=line_id,
+        kind=data["kind"],
+        reason=data["reason"],
+        amount=data["amount"],
+        description=data.get("description", ""),
+        requested_at=data["requested_at"],
+        evidence=evidence,
+    )
+    problem, line = refunds.request_problem(
+        refund_id=refund_id,
+        order_id=order_id,
+        line_id=line_id,
+        kind=data["kind"],
+        reason=data["reason"],
+        amount=data["amount"],
+        evidence_count=len(evidence),
+        fingerprint=fingerprint,
+        prior_hash=lambda: known.hashes.get(refund_id),
+        find_line=lambda: known.lines.get((order_id, line_id)),
+        order_exists=lambda: order_id in known.orders,
+    )
+    if problem:
+        raise problem
     images = [(name, raw, verify_image(raw, name=name)) for name, raw in evidence]
     order = line.order
     not_covered = refunds.coverage(
@@ -135,36 +140,12 @@ def _check(item, known: _Known) -> _Request:
         requested_at=data["requested_at"],
         buyer=order.buyer,
     )
-    if not not_covered and line.pk in known.live:
-        raise ValidationError(
-            f"line {line_id!r} already has a claim in progress or paid", code="line_has_claim"
-        )
+    problem = refunds.claim_problem(
+        line_id=line_id, not_covered=not_covered, has_live_claim=lambda: line.pk in known.live
+    )
+    if problem:
+        raise problem
     return _Request(item, line, fingerprint, not_covered, images)
-
-
-def _fingerprint(data: dict, evidence: list) -> str:
-    return refunds.content_hash(
-        order_id=data["order_id"],
-        line_id=data["line_id"],
-        kind=data["kind"],
-        reason=data["reason"],
-        amount=str(data["amount"]),
-        description=data.get("description", ""),
-        requested_at=data["requested_at"].isoformat(),
-        evidence=[hashlib.sha256(raw).hexdigest() for _name, raw in evidence],
-    )
-
-
-def _check_new(refund_id: str, fingerprint: str, known: _Known) -> None:
-    prior = known.hashes.get(refund_id)
-    if prior is None:
-        return
-    if prior == fingerprint:
-        raise ValidationError(f"refund {refund_id!r} is already recorded", code="duplicate_refund")
-    raise ValidationError(
-        f"refund {refund_id!r} was already recorded with different content",
-        code="refund_conflict",
-    )
 
 
 # --- writing ---
@@ -232,12 +213,12 @@ def _open_claims(requests: list[_Request]) -> None:
     for r, claim in zip(requests, Claim.objects.bulk_create(rows), strict=True):
         r.claim = claim
     _log_claims([r.claim for r in requests], approvals)
-    policies = {r.claim.policy_id for r in requests}
-    Policy.objects.filter(pk__in=policies).exclude(
+    opened = {r.claim.policy_id for r in requests}
+    Policy.objects.filter(pk__in=opened).exclude(claim_status=PolicyClaimStatus.IN_PROGRESS).update(
         claim_status=PolicyClaimStatus.IN_PROGRESS
-    ).update(claim_status=PolicyClaimStatus.IN_PROGRESS)
+    )
     if approvals:
-        refresh_policies({requests[n].claim.policy_id for n in approvals})
+        policies.policy_refresh_claim_status(requests[n].claim.policy_id for n in approvals)
     rollups.record_claims_opened(
         (r.claim.shop_id, r.claim.submitted_at, r.refund.reason, ClaimState.SUBMITTED)
         for r in requests

@@ -3,6 +3,7 @@
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -89,6 +90,98 @@ def fast_track_verdict(claim: Claim, settings: ClaimSettings, *, recent: int) ->
     )
 
 
+LIVE_CLAIM_STATES = [*OPEN_CLAIM_STATES, ClaimState.PAID]  # R42: one live claim per sub-order
+
+
+def request_fingerprint(
+    *,
+    order_id: str,
+    line_id: str,
+    kind: str,
+    reason: str,
+    amount: Decimal,
+    description: str,
+    requested_at: dt.datetime,
+    evidence: list[tuple[str, bytes]],
+) -> str:
+    """What a refund.requested asks, hashed: the same request sent again is a duplicate, a
+    different one under the same refund id a conflict (R82)."""
+    return content_hash(
+        order_id=order_id,
+        line_id=line_id,
+        kind=kind,
+        reason=reason,
+        amount=str(amount),
+        description=description,
+        requested_at=requested_at.isoformat(),
+        evidence=[hashlib.sha256(data).hexdigest() for _name, data in evidence],
+    )
+
+
+def request_problem(
+    *,
+    refund_id: str,
+    order_id: str,
+    line_id: str,
+    kind: str,
+    reason: str,
+    amount: Decimal,
+    evidence_count: int,
+    fingerprint: str,
+    prior_hash: Callable[[], str | None],
+    find_line: Callable[[], OrderLine | None],
+    order_exists: Callable[[], bool],
+) -> tuple[ValidationError | None, OrderLine | None]:
+    """Why a refund.requested is refused before its images are decoded, or None, with its
+    sub-order: the one statement of these rules, in this order, for the service and the
+    set-based path (platform_api.bulk_refunds) alike. The reads are callables, each called
+    only when its rule is reached: the content hash already recorded under `refund_id`, the
+    sub-order (the service locks it here), whether the order exists."""
+    if kind not in RefundKind.values:
+        return ValidationError(f"unknown kind {kind!r}", code="bad_kind"), None
+    if reason not in KNOWN_REASONS:
+        return ValidationError(f"unknown reason code {reason!r}", code="bad_reason"), None
+    try:
+        evidence_check_count(evidence_count)
+    except ValidationError as error:
+        return error, None
+    prior = prior_hash()
+    if prior is not None:
+        if prior == fingerprint:
+            return ValidationError(
+                f"refund {refund_id!r} is already recorded", code="duplicate_refund"
+            ), None
+        return ValidationError(
+            f"refund {refund_id!r} was already recorded with different content",
+            code="refund_conflict",
+        ), None
+    line = find_line()
+    if line is None:
+        if not order_exists():
+            return ValidationError(f"unknown order {order_id!r}", code="unknown_order"), None
+        return ValidationError(
+            f"unknown line {line_id!r} in order {order_id!r}", code="unknown_line"
+        ), None
+    # R30: every request is recorded, whatever it asks for; R36 caps what a claim pays at the
+    # line's paid amount + 10.00 (`Claim.payable`), so a request above the cap is recorded
+    # with its amount and its claim pays the cap.
+    if amount <= 0:
+        return ValidationError(f"amount {amount} must be above 0", code="bad_amount"), None
+    return None, line
+
+
+def claim_problem(
+    *, line_id: str, not_covered: str, has_live_claim: Callable[[], bool]
+) -> ValidationError | None:
+    """R42: why a covered request cannot become a claim (its sub-order has a live one), or
+    None; an uncovered request is recorded whatever the line's claims."""
+    if not not_covered and has_live_claim():
+        return ValidationError(
+            f"line {line_id!r} already has a claim in progress or paid", code="line_has_claim"
+        )
+    return None
+
+
 @service
 def refund_request(
     *,
@@ -104,52 +197,44 @@ def refund_request(
     stored: list | None = None,
 ) -> RefundRequest:
     """Record a buyer's refund request; a covered one becomes a claim for the insurer (R32)."""
-    if kind not in RefundKind.values:
-        raise ValidationError(f"unknown kind {kind!r}", code="bad_kind")
-    if reason not in KNOWN_REASONS:
-        raise ValidationError(f"unknown reason code {reason!r}", code="bad_reason")
-    evidence_check_count(len(evidence))
-    fingerprint = content_hash(
+    fingerprint = request_fingerprint(
         order_id=order_id,
         line_id=line_id,
         kind=kind,
         reason=reason,
-        amount=str(amount),
+        amount=amount,
         description=description,
-        requested_at=requested_at.isoformat(),
-        evidence=[hashlib.sha256(data).hexdigest() for _name, data in evidence],
+        requested_at=requested_at,
+        evidence=evidence,
     )
-    existing = RefundRequest.objects.filter(platform_refund_id=refund_id).first()
-    if existing is not None:
-        if existing.content_hash == fingerprint:
-            raise ValidationError(
-                f"refund {refund_id!r} is already recorded", code="duplicate_refund"
-            )
-        raise ValidationError(
-            f"refund {refund_id!r} was already recorded with different content",
-            code="refund_conflict",
-        )
-    # R42: the sub-order's row is locked until this request commits, so two requests on one
-    # line at once decide one after the other (the second sees the first one's claim); the
-    # constraint "claim_one_live_per_line" holds it in the database as well.
-    line = (
-        OrderLine.objects.select_for_update(of=("self",))
-        .select_related("order", "order__buyer", "order__policy")
-        .filter(order__platform_order_id=order_id, platform_line_id=line_id)
-        .first()
+    problem, line = request_problem(
+        refund_id=refund_id,
+        order_id=order_id,
+        line_id=line_id,
+        kind=kind,
+        reason=reason,
+        amount=amount,
+        evidence_count=len(evidence),
+        fingerprint=fingerprint,
+        prior_hash=lambda: (
+            RefundRequest.objects.filter(platform_refund_id=refund_id)
+            .values_list("content_hash", flat=True)
+            .first()
+        ),
+        # R42: the sub-order's row is locked until this request commits, so two requests on
+        # one line at once decide one after the other (the second sees the first one's
+        # claim); the constraint "claim_one_live_per_line" holds it in the database as well.
+        find_line=lambda: (
+            OrderLine.objects.select_for_update(of=("self",))
+            .select_related("order", "order__buyer", "order__policy")
+            .filter(order__platform_order_id=order_id, platform_line_id=line_id)
+            .first()
+        ),
+        order_exists=lambda: Order.objects.filter(platform_order_id=order_id).exists(),
     )
-    if line is None:
-        if not Order.objects.filter(platform_order_id=order_id).exists():
-            raise ValidationError(f"unknown order {order_id!r}", code="unknown_order")
-        raise ValidationError(
-            f"unknown line {line_id!r} in order {order_id!r}", code="unknown_line"
-        )
+    if problem:
+        raise problem
     order = line.order
-    # R30: every request is recorded, whatever it asks for; R36 caps what a claim pays at the
-    # line's paid amount + 10.00 (`Claim.payable`), so a request above the cap is recorded
-    # with its amount and its claim pays the cap.
-    if amount <= 0:
-        raise ValidationError(f"amount {amount} must be above 0", code="bad_amount")
     # verify all before writing anything, each image decoded once (R85)
     verified = [verify_image(data, name=name) for name, data in evidence]
     policy = getattr(order, "policy", None)
@@ -157,15 +242,15 @@ def refund_request(
     not_covered = coverage(
         order=order, policy=policy, reason=reason, requested_at=requested_at, buyer=buyer
     )
-    if (
-        not not_covered
-        and Claim.objects.filter(
-            state__in=[*OPEN_CLAIM_STATES, ClaimState.PAID], line=line
-        ).exists()
-    ):
-        raise ValidationError(
-            f"line {line_id!r} already has a claim in progress or paid", code="line_has_claim"
-        )
+    problem = claim_problem(
+        line_id=line_id,
+        not_covered=not_covered,
+        has_live_claim=lambda: Claim.objects.filter(
+            state__in=LIVE_CLAIM_STATES, line=line
+        ).exists(),
+    )
+    if problem:
+        raise problem
     refund = RefundRequest.objects.create(
         platform_refund_id=refund_id,
         order=order,
