@@ -23,7 +23,6 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -31,7 +30,6 @@ from claims import rollups
 from claims.models import (
     BREACH_POINTS_PER_SUB_ORDER,
     BUYER_SHIPPING_COMPENSATION,
-    CLOSED_CLAIM_STATES,
     OPEN_CLAIM_STATES,
     BreachCause,
     BreachState,
@@ -40,12 +38,11 @@ from claims.models import (
     ClaimSettings,
     ClaimState,
     Payout,
-    Policy,
     RefundKind,
     RefusalGround,
     ServiceBreach,
-    policy_claim_status,
 )
+from claims.services.policies import policy_refresh_claim_status
 from enrollment.models import Enrollment
 from portal import fsm
 from portal.transactions import cached, service
@@ -112,26 +109,9 @@ def locked(claim_id: int) -> Claim:
     )
 
 
-def policy_refresh_claim_status(policy_id: int) -> None:
-    """R24: the policy shows its claims' outcome: in progress, paid, or closed.
-
-    The policy row is locked before its claims are counted: two claims of one policy
-    changing at once recount one after the other, each seeing the other's outcome."""
-    current = Policy.objects.select_for_update().values_list("claim_status", flat=True)
-    current = current.get(pk=policy_id)
-    counts = Claim.objects.filter(policy_id=policy_id).aggregate(
-        open=Count("id", filter=Q(state__in=OPEN_CLAIM_STATES)),
-        paid=Count("id", filter=Q(state=ClaimState.PAID)),
-        closed=Count("id", filter=Q(state__in=CLOSED_CLAIM_STATES)),
-    )
-    status = policy_claim_status(counts["open"], counts["paid"], counts["closed"])
-    if status != current:
-        Policy.objects.filter(pk=policy_id).update(claim_status=status)
-
-
 def save_and_notify(claim: Claim, event: str | None = None) -> Claim:
     claim.save()
-    policy_refresh_claim_status(claim.policy_id)
+    policy_refresh_claim_status([claim.policy_id])
     if event:
         from claims.tasks import notify_merchants
 

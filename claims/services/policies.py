@@ -1,12 +1,26 @@
 """Orders and their policies (R20-R23)."""
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
 
 from claims import rollups
-from claims.models import COVERAGE_HOURS, Buyer, Order, OrderLine, Policy
+from claims.models import (
+    CLOSED_CLAIM_STATES,
+    COVERAGE_HOURS,
+    OPEN_CLAIM_STATES,
+    Buyer,
+    Claim,
+    ClaimState,
+    Order,
+    OrderLine,
+    Policy,
+    policy_claim_status,
+)
 from enrollment import selectors as enrollment_selectors
 from portal.clock import local_date
 from portal.money import money
@@ -200,3 +214,41 @@ def order_receive(*, order_id: str, received_at: dt.datetime) -> Order:
         coverage_start=received_at, coverage_end=coverage_end(received_at)
     )
     return order
+
+
+def policy_refresh_claim_status(policy_ids: Iterable[int]) -> None:
+    """R24: each policy shows its claims' outcome: in progress, paid, or closed. One recount
+    for one policy or many (the sweep, a batch of events): the policies are locked (id
+    order), their claims counted in one grouped query, and the changed statuses written
+    (one UPDATE per status).
+
+    The policy rows are locked before their claims are counted: two claims of one policy
+    changing at once recount one after the other, each seeing the other's outcome."""
+    ids = sorted(set(policy_ids))
+    if not ids:
+        return
+    current = dict(
+        Policy.objects.select_for_update()
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", "claim_status")
+    )
+    counts = {
+        row["policy_id"]: row
+        for row in Claim.objects.filter(policy_id__in=ids)
+        .order_by()
+        .values("policy_id")
+        .annotate(
+            open=Count("id", filter=Q(state__in=OPEN_CLAIM_STATES)),
+            paid=Count("id", filter=Q(state=ClaimState.PAID)),
+            closed=Count("id", filter=Q(state__in=CLOSED_CLAIM_STATES)),
+        )
+    }
+    changed = defaultdict(list)
+    for pk, status in current.items():
+        row = counts.get(pk, {"open": 0, "paid": 0, "closed": 0})
+        recounted = policy_claim_status(row["open"], row["paid"], row["closed"])
+        if recounted != status:
+            changed[recounted].append(pk)
+    for status, pks in changed.items():
+        Policy.objects.filter(pk__in=pks).update(claim_status=status)

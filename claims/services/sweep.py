@@ -27,7 +27,7 @@ ids), each chunk in one transaction of a fixed number of statements, whatever it
    of R42 stay in force (a second row fails the chunk, as it failed the per-claim path);
 3. the policies of those claims are locked (in id order, after their claims, as the
    per-claim services do) and their claim status recounted (R24,
-   `decisions.policy_refresh_claim_status`);
+   `policies.policy_refresh_claim_status`);
 4. the merchant figures (`claims.rollups`): the moves, payouts, compensations and breaches
    of those claims, counted from what step 1 returned (shop, deadline, kind, min(amount,
    cap)), one upsert per rollup table, the chunk's last locks;
@@ -46,14 +46,12 @@ a minute of a deadline left the write time there. These rows carry the deadline 
 """
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
-from django.db.models import Count, Q
 from django.utils import timezone
 from django_fsm_log.models import StateLog
 
@@ -61,20 +59,18 @@ from claims import rollups, tasks
 from claims.models import (
     BREACH_POINTS_PER_SUB_ORDER,
     BUYER_SHIPPING_COMPENSATION,
-    CLOSED_CLAIM_STATES,
-    OPEN_CLAIM_STATES,
     BreachCause,
     BreachState,
     BuyerCompensation,
     Claim,
     ClaimState,
     Payout,
-    Policy,
     RefundKind,
     ServiceBreach,
-    policy_claim_status,
 )
+from claims.services import policies
 from enrollment.models import Enrollment
+from portal.rawsql import converter
 
 CHUNK = 2_000  # claims per transaction: bounded lock time, and IN lists well within limits
 
@@ -160,8 +156,8 @@ def _settle(
     with connection.cursor() as cursor:
         cursor.execute(sql, [target, *id_params, state, deadline, state])
         rows = cursor.fetchall()
-    columns = [_converters(name) for name in ("id", "policy_id", "shop_id", field, "kind")]
-    columns.append(_converters("amount"))  # the payable: amount's type (Decimal, 2 places)
+    columns = [converter(Claim, name) for name in ("id", "policy_id", "shop_id", field, "kind")]
+    columns.append(converter(Claim, "amount"))  # the payable: amount's type (Decimal, 2 places)
     settled = {
         row.id: row
         for row in (
@@ -170,20 +166,6 @@ def _settle(
         )
     }
     return [settled[pk] for pk in ids if pk in settled]
-
-
-def _converters(name: str):
-    """value -> the Python value of Claim.`name`, as the ORM converts it from a raw row
-    (SQLite gives datetimes as text and decimals as floats)."""
-    col = Claim._meta.get_field(name).get_col(Claim._meta.db_table)
-    converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-
-    def convert(value):
-        for converter in converters:
-            value = converter(value, col, connection)
-        return value
-
-    return convert
 
 
 def _in(column: str, ids: list[int]) -> tuple[str, list]:
@@ -265,7 +247,7 @@ def _close_timeouts(ids: list[int], now: dt.datetime) -> int:
             "return_due_at",
             [("close_timeout", ClaimState.AWAITING_RETURN, ClaimState.CLOSED_TIMEOUT, R33_CLOSED)],
         )
-        _refresh_policies({c.policy_id for c in settled})
+        policies.policy_refresh_claim_status(c.policy_id for c in settled)
         # the merchant figures (issue 10), last: rollup rows are the last locks taken. A
         # timeout has no payout, compensation or breach (R33).
         with rollups.deferred():
@@ -352,7 +334,7 @@ def _take_as_received(ids: list[int], now: dt.datetime) -> int:
                 "ON a.shop_id = c.shop_id AND a.latest = 1"
             ),
         )
-        _refresh_policies({c.policy_id for c in settled})
+        policies.policy_refresh_claim_status(c.policy_id for c in settled)
         # the merchant figures: claims by state, payouts, compensations, breaches (issue 10),
         # from the rows above (each dated at its deadline); last: rollup rows are the last
         # locks taken
@@ -371,32 +353,3 @@ def _take_as_received(ids: list[int], now: dt.datetime) -> int:
             lambda: tasks.notify_merchants_of_each.enqueue(claim_ids=ids, event="breach")
         )
     return len(ids)
-
-
-def _refresh_policies(policy_ids: set[int]) -> None:
-    """R24 for many policies: lock them (id order), recount their claims, write the changed
-    statuses (one UPDATE per status)."""
-    ids = sorted(policy_ids)
-    current = dict(
-        Policy.objects.select_for_update()
-        .filter(pk__in=ids)
-        .order_by("pk")
-        .values_list("pk", "claim_status")
-    )
-    counts = (
-        Claim.objects.filter(policy_id__in=ids)
-        .order_by()
-        .values("policy_id")
-        .annotate(
-            open=Count("id", filter=Q(state__in=OPEN_CLAIM_STATES)),
-            paid=Count("id", filter=Q(state=ClaimState.PAID)),
-            closed=Count("id", filter=Q(state__in=CLOSED_CLAIM_STATES)),
-        )
-    )
-    changed = defaultdict(list)
-    for row in counts:
-        status = policy_claim_status(row["open"], row["paid"], row["closed"])
-        if status != current[row["policy_id"]]:
-            changed[status].append(row["policy_id"])
-    for status, pks in changed.items():
-        Policy.objects.filter(pk__in=pks).update(claim_status=status)
