@@ -61,6 +61,7 @@ from claims.rollup_models import ShopClaimState, ShopDay, ShopDayReason
 from portal import transactions
 from portal.clock import SHANGHAI, local_date
 from portal.money import money, money_sum
+from portal.rawsql import converter
 
 TZ = SHANGHAI.key  # R2
 CHUNK = 500  # rows per upsert statement
@@ -228,8 +229,8 @@ def dashboard_rows(shop_id: int, *, days_since: dt.date, claims_since: dt.date) 
     """The shop's rollup rows a dashboard shows, in one round trip (UNION ALL), each as
     (kind, day, name, n, premiums, payouts_amount): kind "d" a ShopDay from `days_since`
     (n: policies), "r" a ShopDayReason from `claims_since` (name: reason, n: claims), "s" a
-    ShopClaimState (name: state, n: claims). Raw values: dates may be text and money floats
-    on SQLite (claims.selectors.shop_figures converts them)."""
+    ShopClaimState (name: state, n: claims). Days are dates and money exact Decimals (None
+    where the row has none) on every database (portal.rawsql)."""
     sql = (
         "SELECT 'd' AS kind, day, NULL AS name, policies AS n, premiums, payouts_amount "
         f"FROM {_q(ShopDay._meta.db_table)} WHERE shop_id = %s AND day >= %s "
@@ -238,7 +239,15 @@ def dashboard_rows(shop_id: int, *, days_since: dt.date, claims_since: dt.date) 
         "AND claims > 0 UNION ALL SELECT 's', NULL, state, claims, NULL, NULL "
         f"FROM {_q(ShopClaimState._meta.db_table)} WHERE shop_id = %s AND claims > 0"
     )
-    return _select_sql(sql, [shop_id, days_since, shop_id, claims_since, shop_id])
+    day, premiums, payouts = (
+        converter(ShopDay, name) for name in ("day", "premiums", "payouts_amount")
+    )
+    return [
+        (kind, day(d), name, n, premiums(p), payouts(a))
+        for kind, d, name, n, p, a in _select_sql(
+            sql, [shop_id, days_since, shop_id, claims_since, shop_id]
+        )
+    ]
 
 
 # --- rebuild and recount from the raw rows ---
@@ -247,10 +256,11 @@ def dashboard_rows(shop_id: int, *, days_since: dt.date, claims_since: dt.date) 
 def recount(shop_ids: Iterable[int] | None = None) -> dict:
     """The rollups as the raw rows give them: {table: {key: {column: value}}}, zeros left out."""
     deltas = _Deltas()
+    day = converter(ShopDay, "day")
     for table, sql in _recount_queries(shop_ids):
         _, keys, _values, _money_columns = _TABLES[table]
         for row in _select_sql(*sql):
-            key = tuple(_date(v) if k == "day" else v for k, v in zip(keys, row, strict=False))
+            key = tuple(day(v) if k == "day" else v for k, v in zip(keys, row, strict=False))
             values = dict(zip(_TABLES[table][2], row[len(keys) :], strict=True))
             deltas.add(table, key, **{c: _clean(table, c, v) for c, v in values.items()})
     return _nonzero(deltas.rows)
@@ -440,10 +450,6 @@ def _delta(row: dict, column: str, money_columns: set):
 
 def _money(value) -> Decimal:
     return money_sum(value)
-
-
-def _date(value) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
 def _clean(table: str, column: str, value):

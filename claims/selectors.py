@@ -259,20 +259,15 @@ def shop_figures(*, shop, days_since: dt.date, claims_since: dt.date) -> ShopFig
     size: its days from `days_since` (at most one row a day), its claims opened per day and
     reason from `claims_since` (R30), its claims by state (R41)."""
     from claims.rollups import dashboard_rows
-    from portal.money import money_sum
-
-    def _date(value) -> dt.date:  # SQLite returns dates as text from a raw query
-        return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
     rows = dashboard_rows(shop.pk, days_since=days_since, claims_since=claims_since)
-    days = sorted(  # money as exact CNY on every database (portal.money.money_sum)
-        (_date(day), n, money_sum(premiums), money_sum(payouts))
-        for kind, day, _name, n, premiums, payouts in rows
-        if kind == "d"
-    )
     return ShopFigures(
-        days=days,
-        claims_per_day=sorted((_date(d), name, n) for kind, d, name, n, *_m in rows if kind == "r"),
+        days=sorted(
+            (day, n, premiums, payouts)
+            for kind, day, _name, n, premiums, payouts in rows
+            if kind == "d"
+        ),
+        claims_per_day=sorted((d, name, n) for kind, d, name, n, *_m in rows if kind == "r"),
         claims_by_state={name: n for kind, _d, name, n, *_m in rows if kind == "s"},
     )
 

@@ -1,0 +1,27 @@
+"""Values of raw SQL rows as the ORM would give them.
+
+A raw `cursor.execute()` returns what the database driver returns: on SQLite datetimes and
+dates as text and decimals as floats, on PostgreSQL the Python types. `converter(model,
+field)` gives the function the ORM applies to that field's column (its backend's and its
+field's converters), so a raw row reads the same on every database:
+
+    day = converter(ShopDay, "day")
+    rows = [(day(d), n) for d, n in cursor.fetchall()]
+"""
+
+from collections.abc import Callable
+
+from django.db import connection
+
+
+def converter(model, field: str) -> Callable:
+    """value -> the Python value of `model.field` from a raw row of this database."""
+    col = model._meta.get_field(field).get_col(model._meta.db_table)
+    converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+
+    def convert(value):
+        for convert_one in converters:
+            value = convert_one(value, col, connection)
+        return value
+
+    return convert
