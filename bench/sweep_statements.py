@@ -1,0 +1,95 @@
+"""Where one deadline sweep's time goes, statement by statement (issue 10).
+
+On a busy machine the sweep's items/s (bench/sweep.py) moves with the load by ±50%; the
+share of each statement in the sweep's SQL time moves much less, so a change that drops or
+adds statements is seen here. Copies the dataset (as bench/sweep.py does), makes the same
+10,000 items due, runs one sweep with a timer around every statement and prints the wall
+time, the Python CPU time (time.process_time) and the statements grouped by their first
+words, slowest first. The copy is dropped afterwards.
+
+    .venv/bin/python bench/sweep_statements.py [--database-url URL]
+
+To compare two commits, run it from each tree (a `git archive` of the older one with the
+.venv linked), alternating.
+"""
+
+import argparse
+import collections
+import os
+import secrets
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import sweep as bench  # noqa: E402  (bench/sweep.py: the copy and the due items)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=bench.DEFAULT_URL)
+    args = parser.parse_args()
+    copy_url, maintenance = bench.copy_database(args.database_url)
+    os.environ.update(
+        {
+            "DEBUG": "false",
+            "SECRET_KEY": secrets.token_urlsafe(64),
+            "PLATFORM_WEBHOOK_SECRET": secrets.token_urlsafe(32),
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
+            "DATABASE_URL": copy_url,
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.utils import timezone
+
+    from claims.services.sweep import sweep_deadlines
+
+    seconds: collections.Counter = collections.Counter()
+    count: collections.Counter = collections.Counter()
+
+    def timed(execute, sql, params, many, context):
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            key = " ".join(sql.split()[:3])[:60]
+            seconds[key] += time.perf_counter() - start
+            count[key] += 1
+
+    try:
+        bench.make_due(timezone.now())
+        cpu, wall = time.process_time(), time.perf_counter()
+        with connection.execute_wrapper(timed):
+            result = sweep_deadlines()
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+        print(
+            f"{result.as_dict()}: wall {wall:.2f} s, Python CPU {cpu:.2f} s, "
+            f"SQL {sum(seconds.values()):.2f} s in {sum(count.values())} statements, "
+            f"load average {load}"
+        )
+        total = sum(seconds.values())
+        for key, spent in seconds.most_common():
+            print(f"  {spent * 1000:8.1f} ms {spent / total:6.1%} {count[key]:3d}x  {key}")
+    finally:
+        connection.close()
+        import psycopg
+
+        with psycopg.connect(maintenance, autocommit=True) as conn:
+            name = urllib.parse.urlsplit(copy_url).path.lstrip("/")
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
