@@ -11,7 +11,8 @@ a day after the deadline; the services judge a late event by its own time the sa
 
 Set-based (issue 10). The due claims of each kind are settled a chunk at a time (`CHUNK`
 ids), each chunk in one transaction of a fixed number of statements, whatever its size
-(close_timeout: 6; forced receipt: 9, and one task enqueued after commit):
+(close_timeout: 5; forced receipt: 9; each with one UPDATE per policy status that changes,
+and one task enqueued after commit):
 
 1. one `UPDATE … WHERE id IN (SELECT … WHERE state = … AND deadline < now ORDER BY
    deadline, id FOR UPDATE) RETURNING id, policy_id, …` locks the claims still due (in the same
