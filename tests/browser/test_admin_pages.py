@@ -81,7 +81,7 @@ def staff_page(new_page, live_server, username, *, viewport=DESKTOP, language=No
 def assert_in_view(page: Page, selector: str, width: int) -> None:
     box = page.locator(selector).first.bounding_box()
     assert box is not None, selector
-    assert 0 <= box["x"] and box["x"] + box["width"] <= width, (selector, box)
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width, (selector, box)
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
