@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.core.exceptions import ValidationError
+from django.db.models import Case, Value, When
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -14,7 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from claims import admin_queue, selectors
+from claims import admin_queue, admin_sla, selectors, sla
 from claims.models import (
     REVIEW_PERMISSION,
     Buyer,
@@ -24,6 +25,7 @@ from claims.models import (
     ClaimSettings,
     ClaimState,
     Evidence,
+    FeedbackState,
     Payout,
     Policy,
     RefundKind,
@@ -31,6 +33,7 @@ from claims.models import (
     ServiceBreach,
 )
 from claims.services import decisions, feedback
+from portal import audit_labels
 from portal.admin_transitions import (
     AdminTransition,
     NoteForm,
@@ -157,7 +160,7 @@ class ClaimAdmin(TransitionAdminMixin, admin.ModelAdmin):
         (_("Order and sub-order"), {"fields": ["order_display", "line_display", "policy"]}),
         (_("Amounts"), {"fields": ["amount", "payable_cap", "payable_display", "paid_display"]}),
         (_("Buyer's evidence"), {"fields": ["description", "buyer_evidence"]}),
-        (_("Buyer history across all shops (R61)"), {"fields": ["buyer_history"]}),
+        (_("Buyer history across all shops"), {"fields": ["buyer_history"]}),
         (
             _("Return"),
             {
@@ -186,7 +189,7 @@ class ClaimAdmin(TransitionAdminMixin, admin.ModelAdmin):
             ),
             help_text=_(
                 "Refund only: refunded and paid at once. Return: the buyer gets the "
-                "return address and 7 days for the tracking number (R33, R35)."
+                "return address and 7 days for the tracking number."
             ),
         ),
         AdminTransition(
@@ -205,7 +208,7 @@ class ClaimAdmin(TransitionAdminMixin, admin.ModelAdmin):
             ),
             help_text=_(
                 "The refusal had no valid ground: the claim is paid and the merchant's "
-                "breach recorded (10,000 points per sub-order, R38)."
+                "breach recorded (10,000 points per sub-order)."
             ),
         ),
         AdminTransition(
@@ -216,9 +219,12 @@ class ClaimAdmin(TransitionAdminMixin, admin.ModelAdmin):
             service=lambda obj_id, actor, note: decisions.claim_uphold_refusal(
                 claim_id=obj_id, actor=actor, note=note
             ),
-            help_text=_("The merchant's evidence holds: the claim closes without payout (R34)."),
+            help_text=_("The merchant's evidence holds: the claim closes without payout."),
         ),
     )
+
+    def get_urls(self):
+        return [*admin_sla.sla_urls(self), *super().get_urls()]
 
     def changelist_view(self, request, extra_context=None):
         """GET: the purpose-built reviewer queue (claims/admin_queue.py, issue 10); a POST
@@ -288,16 +294,34 @@ class ClaimAdmin(TransitionAdminMixin, admin.ModelAdmin):
     def reason_display(self, obj):
         return obj.refund.get_reason_display()
 
-    @admin.display(description=_("review overdue"), boolean=True)
+    @admin.display(description=_("review overdue"))
     def review_overdue_display(self, obj):
-        return obj.is_review_overdue
+        """A red warning when overdue (not the admin's green tick for True, issue 11), with
+        the countdown while the review is still to do (R32)."""
+        if obj.is_review_overdue:
+            return format_html(
+                '<strong class="overdue" style="color:#b91c1c">⚠ {}</strong> · {}',
+                _("OVERDUE"),
+                sla.countdown(obj.review_due_at, timezone.now()),
+            )
+        if obj.state == ClaimState.SUBMITTED:
+            return format_html(
+                '<span class="in-time">{}</span> · {}',
+                _("Not overdue"),
+                sla.countdown(obj.review_due_at, timezone.now()),
+            )
+        if obj.decided_at is not None:
+            return _("Decided late") if obj.decided_at > obj.review_due_at else _("Decided in time")
+        return "—"
 
     @admin.display(description=_("decided by"))
     def decided_by_display(self, obj):
         if obj.decided_at is None:
             return "—"
         if obj.decided_by_system:
-            return _("System: %(rule)s") % {"rule": obj.decision_rule}
+            return _("System: %(rule)s") % {"rule": audit_labels.reason_label(obj.decision_rule)}
+        if obj.decided_by_id:
+            return _("Reviewer %(name)s") % {"name": obj.decided_by.get_username()}
         return _("Reviewer")
 
     @admin.display(description=_("order"))
@@ -322,7 +346,7 @@ class ClaimAdmin(TransitionAdminMixin, admin.ModelAdmin):
             f"{line.paid_amount} CNY"
         )
 
-    @admin.display(description=_("payout if paid (R36)"))
+    @admin.display(description=_("payout if paid"))
     def payable_display(self, obj):
         return obj.payable
 
@@ -464,7 +488,7 @@ class BuyerAdmin(TransitionAdminMixin, admin.ModelAdmin):
             service=lambda obj_id, actor, reason, credit_impact: feedback.buyer_revoke_eligibility(
                 buyer_id=obj_id, actor=actor, reason=reason, credit_impact=credit_impact
             ),
-            help_text=_("R62: the buyer's later refund requests are handled by merchants."),
+            help_text=_("The buyer's later refund requests are handled by merchants."),
         ),
     )
 
@@ -474,7 +498,7 @@ class BuyerAdmin(TransitionAdminMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description=_("history (R61)"))
+    @admin.display(description=_("history"))
     def history(self, obj):
         h = selectors.buyer_history(obj)
         return _(
@@ -542,7 +566,7 @@ class BuyerFeedbackAdmin(TransitionAdminMixin, admin.ModelAdmin):
             service=lambda obj_id, actor, note: feedback.feedback_uphold(
                 feedback_id=obj_id, actor=actor, note=note
             ),
-            help_text=_("The report holds: it counts against the buyer (no fast track, R39)."),
+            help_text=_("The report holds: it counts against the buyer (no fast track)."),
         ),
         AdminTransition(
             name="dismiss",
@@ -555,7 +579,10 @@ class BuyerFeedbackAdmin(TransitionAdminMixin, admin.ModelAdmin):
     )
 
     def get_ordering(self, request):
-        return ["-state", "created_at"]  # open first ("open" > "dismissed"/"upheld"), oldest first
+        """R60: open reports first, oldest first, then the decided ones. (An order by
+        "-state" put "upheld" before "open".)"""
+        open_first = Case(When(state=FeedbackState.OPEN, then=Value(0)), default=Value(1))
+        return [open_first.asc(), "created_at", "id"]
 
     def has_add_permission(self, request):
         return False
@@ -592,6 +619,15 @@ class ClaimSettingsAdmin(admin.ModelAdmin):
 
 
 class _ReadOnlyAdmin(admin.ModelAdmin):
+    def get_readonly_fields(self, request, obj=None):
+        """Every field shown, none a form field: no select of every claim or order to build
+        (and the claim's, ordered by the queue's rank, is not a plain queryset's order)."""
+        extra = [f for f in self.readonly_fields if f not in self._model_fields()]
+        return [*self._model_fields(), *extra]
+
+    def _model_fields(self):
+        return [f.name for f in self.model._meta.concrete_fields if f.name != "id"]
+
     def has_add_permission(self, request):
         return False
 
@@ -627,7 +663,7 @@ class RefundRequestAdmin(_ReadOnlyAdmin):
         "order",
         "shop",
         "kind",
-        "reason",
+        "reason_display",
         "amount",
         "covered",
         "not_covered_reason",
@@ -635,6 +671,16 @@ class RefundRequestAdmin(_ReadOnlyAdmin):
     ]
     list_filter = ["covered", "not_covered_reason", "kind"]
     search_fields = ["=platform_refund_id", "=order__platform_order_id"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return ["reason_display" if f == "reason" else f for f in fields]
+
+    @admin.display(description=_("reason"), ordering="reason")
+    def reason_display(self, obj):
+        """The buyer's reason by its label, not its API code (R87)."""
+        return obj.get_reason_display()
+
     list_select_related = ["order", "shop"]
     show_full_result_count = False
 

@@ -69,7 +69,12 @@ class Buyer(FSMModelMixin, models.Model):
     eligibility = state_field(Eligibility.ELIGIBLE, max_length=10, verbose_name=_("eligibility"))
     revoked_at = models.DateTimeField(_("eligibility revoked at"), null=True, blank=True)
     revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
     )
     revoke_reason = models.TextField(_("reason"), blank=True)
     credit_impact = models.CharField(_("credit impact recorded"), max_length=200, blank=True)
@@ -109,8 +114,12 @@ class Buyer(FSMModelMixin, models.Model):
 
 class Order(models.Model):
     platform_order_id = models.CharField(_("order id"), max_length=64, unique=True)
-    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="orders")
-    buyer = models.ForeignKey(Buyer, on_delete=models.PROTECT, related_name="orders")
+    shop = models.ForeignKey(
+        Shop, on_delete=models.PROTECT, related_name="orders", verbose_name=_("shop")
+    )
+    buyer = models.ForeignKey(
+        Buyer, on_delete=models.PROTECT, related_name="orders", verbose_name=_("buyer")
+    )
     paid_amount = models.DecimalField(_("paid amount"), **MONEY)
     placed_at = models.DateTimeField(_("placed at"))
     # R20: decided once, at placement: was the shop enrolled then, and at what rate (R22)?
@@ -136,7 +145,9 @@ class Order(models.Model):
 class OrderLine(models.Model):
     """A sub-order (子订单)."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="lines", verbose_name=_("order")
+    )
     platform_line_id = models.CharField(_("sub-order id"), max_length=64)
     sku = models.CharField(_("SKU"), max_length=64)
     title = models.CharField(_("item"), max_length=300)
@@ -197,8 +208,12 @@ class PolicyStatus(models.TextChoices):
 class Policy(models.Model):
     """R21: one policy per order, issued at shipment, covering every line."""
 
-    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="policy")
-    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="policies")
+    order = models.OneToOneField(
+        Order, on_delete=models.PROTECT, related_name="policy", verbose_name=_("order")
+    )
+    shop = models.ForeignKey(
+        Shop, on_delete=models.PROTECT, related_name="policies", verbose_name=_("shop")
+    )
     policy_no = models.CharField(_("policy number"), max_length=32, unique=True)
     premium = models.DecimalField(_("premium"), **MONEY)
     rate = models.DecimalField(_("premium rate"), max_digits=6, decimal_places=4)
@@ -207,7 +222,10 @@ class Policy(models.Model):
     coverage_end = models.DateTimeField(_("coverage end"), null=True, blank=True)
     # Kept by the claim services so lists can filter by status without joining claims.
     claim_status = models.CharField(
-        max_length=20, choices=PolicyClaimStatus.choices, default=PolicyClaimStatus.NONE
+        max_length=20,
+        choices=PolicyClaimStatus.choices,
+        default=PolicyClaimStatus.NONE,
+        verbose_name=_("claim status"),
     )
 
     class Meta:
@@ -281,10 +299,18 @@ class RefundRequest(FSMModelMixin, models.Model):
     """Every refund request a buyer makes on a line, covered or not (R30, R44)."""
 
     platform_refund_id = models.CharField(_("refund id"), max_length=64, unique=True)
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
-    line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="refunds")
-    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="refunds")
-    buyer = models.ForeignKey(Buyer, on_delete=models.PROTECT, related_name="refunds")
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("order")
+    )
+    line = models.ForeignKey(
+        OrderLine, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("sub-order")
+    )
+    shop = models.ForeignKey(
+        Shop, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("shop")
+    )
+    buyer = models.ForeignKey(
+        Buyer, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("buyer")
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=RefundKind.choices)
     reason = models.CharField(_("reason"), max_length=32)
     amount = models.DecimalField(_("requested amount"), **MONEY)
@@ -296,7 +322,9 @@ class RefundRequest(FSMModelMixin, models.Model):
     )
     state = state_field(RefundState.RECORDED, max_length=10)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
-    content_hash = models.CharField(max_length=64)  # a repeated refund id must repeat its content
+    content_hash = models.CharField(
+        max_length=64, verbose_name=_("content fingerprint")
+    )  # a repeated refund id must repeat its content
 
     class Meta:
         verbose_name = _("refund request")
@@ -401,7 +429,12 @@ CLAIM_QUEUE_RANK = models.Case(
 class Claim(FSMModelMixin, models.Model):
     """A warranty-card (质保卡) claim: a covered refund request handled by the insurer."""
 
-    refund = models.OneToOneField(RefundRequest, on_delete=models.PROTECT, related_name="claim")
+    refund = models.OneToOneField(
+        RefundRequest,
+        on_delete=models.PROTECT,
+        related_name="claim",
+        verbose_name=_("refund request"),
+    )
     # The refund's sub-order, kept on the claim so the database holds "one live claim per
     # sub-order" (R42 whatever the concurrency; constraint "claim_one_live_per_line").
     line = models.ForeignKey(
@@ -411,9 +444,15 @@ class Claim(FSMModelMixin, models.Model):
         related_name="claims",
         verbose_name=_("sub-order"),
     )
-    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="claims")
-    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="claims")
-    buyer = models.ForeignKey(Buyer, on_delete=models.PROTECT, related_name="claims")
+    policy = models.ForeignKey(
+        Policy, on_delete=models.PROTECT, related_name="claims", verbose_name=_("policy")
+    )
+    shop = models.ForeignKey(
+        Shop, on_delete=models.PROTECT, related_name="claims", verbose_name=_("shop")
+    )
+    buyer = models.ForeignKey(
+        Buyer, on_delete=models.PROTECT, related_name="claims", verbose_name=_("buyer")
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=RefundKind.choices)
     state = state_field(ClaimState.SUBMITTED, max_length=20, db_index=True)
     amount = models.DecimalField(_("requested amount"), **MONEY)
@@ -424,6 +463,16 @@ class Claim(FSMModelMixin, models.Model):
     review_overdue = models.BooleanField(_("review overdue"), default=False)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decided_by_system = models.BooleanField(_("decided by the system"), default=False)
+    # The reviewer who decided (None: the system, R39, or a decision before issue 11); the
+    # reviewers' SLA view groups by it (claims/sla.py).
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
     decision_rule = models.CharField(_("rule"), max_length=200, blank=True)
     fast_tracked = models.BooleanField(_("fast-tracked"), default=False)
     rejection_reason = models.TextField(_("rejection reason"), blank=True)
@@ -474,6 +523,11 @@ class Claim(FSMModelMixin, models.Model):
             models.Index(
                 fields=["shop", "state", "review_due_at", "id"], name="claim_shop_state_due_idx"
             ),
+            # The reviewers' SLA view (claims/sla.py): decisions of the last 30 days read from
+            # this index alone (the deadline and the reviewer are in it).
+            models.Index(
+                fields=["decided_at", "review_due_at", "decided_by"], name="claim_decided_sla_idx"
+            ),
         ]
 
     def __str__(self):
@@ -501,6 +555,7 @@ class Claim(FSMModelMixin, models.Model):
     )
     def approve_refund(self, *, by=None, at, description=""):
         self.decided_at = at
+        self.decided_by = by
         self.review_overdue = at > self.review_due_at  # R32: judged by the decision's time
 
     @fsm_log_by
@@ -515,6 +570,7 @@ class Claim(FSMModelMixin, models.Model):
     def approve_return(self, *, by=None, at, return_due_at, return_address, description=""):
         """R33: the buyer gets the shop's return address and a tracking deadline."""
         self.decided_at = at
+        self.decided_by = by
         self.review_overdue = at > self.review_due_at
         self.return_due_at = return_due_at
         self.return_address = return_address
@@ -529,6 +585,7 @@ class Claim(FSMModelMixin, models.Model):
     )
     def reject(self, *, by=None, at, description):
         self.decided_at = at
+        self.decided_by = by
         self.review_overdue = at > self.review_due_at
         self.rejection_reason = description
         self.closed_at = at
@@ -645,8 +702,12 @@ class Claim(FSMModelMixin, models.Model):
 class Payout(models.Model):
     """R35/R36: the claim paid to the shop's bound Alipay account. One per claim (R42)."""
 
-    claim = models.OneToOneField(Claim, on_delete=models.PROTECT, related_name="payout")
-    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="payouts")
+    claim = models.OneToOneField(
+        Claim, on_delete=models.PROTECT, related_name="payout", verbose_name=_("claim")
+    )
+    shop = models.ForeignKey(
+        Shop, on_delete=models.PROTECT, related_name="payouts", verbose_name=_("shop")
+    )
     amount = models.DecimalField(_("amount"), **MONEY)
     alipay_account = models.CharField(_("Alipay account"), max_length=100)
     paid_at = models.DateTimeField(_("paid at"))
@@ -664,8 +725,12 @@ class Payout(models.Model):
 class BuyerCompensation(models.Model):
     """R37: 10.00 shipping compensation to the buyer of a completed return. One per claim (R42)."""
 
-    claim = models.OneToOneField(Claim, on_delete=models.PROTECT, related_name="compensation")
-    buyer = models.ForeignKey(Buyer, on_delete=models.PROTECT, related_name="compensations")
+    claim = models.OneToOneField(
+        Claim, on_delete=models.PROTECT, related_name="compensation", verbose_name=_("claim")
+    )
+    buyer = models.ForeignKey(
+        Buyer, on_delete=models.PROTECT, related_name="compensations", verbose_name=_("buyer")
+    )
     amount = models.DecimalField(_("amount"), **MONEY)
     paid_at = models.DateTimeField(_("paid at"))
 
@@ -690,8 +755,12 @@ class BreachState(models.TextChoices):
 class ServiceBreach(FSMModelMixin, models.Model):
     """R38: the merchant owed the service and did not perform it: 10,000 points per sub-order."""
 
-    claim = models.OneToOneField(Claim, on_delete=models.PROTECT, related_name="breach")
-    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="breaches")
+    claim = models.OneToOneField(
+        Claim, on_delete=models.PROTECT, related_name="breach", verbose_name=_("claim")
+    )
+    shop = models.ForeignKey(
+        Shop, on_delete=models.PROTECT, related_name="breaches", verbose_name=_("shop")
+    )
     cause = models.CharField(_("cause"), max_length=20, choices=BreachCause.choices)
     points = models.PositiveIntegerField(_("points owed to the buyer"))
     recorded_at = models.DateTimeField(_("recorded at"))
@@ -737,18 +806,36 @@ class FeedbackState(models.TextChoices):
 class BuyerFeedback(FSMModelMixin, models.Model):
     """R60: a merchant's report of a buyer problem (反馈买家问题)."""
 
-    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="buyer_feedback")
-    buyer = models.ForeignKey(Buyer, on_delete=models.PROTECT, related_name="feedback")
+    shop = models.ForeignKey(
+        Shop, on_delete=models.PROTECT, related_name="buyer_feedback", verbose_name=_("shop")
+    )
+    buyer = models.ForeignKey(
+        Buyer, on_delete=models.PROTECT, related_name="feedback", verbose_name=_("buyer")
+    )
     policy = models.ForeignKey(
-        Policy, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Policy,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("policy"),
     )
     claim = models.ForeignKey(
-        Claim, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Claim,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("claim"),
     )
     category = models.CharField(_("category"), max_length=20, choices=FeedbackCategory.choices)
     description = models.TextField(_("description"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("reported by"),
     )
     created_at = models.DateTimeField(_("reported at"), default=timezone.now)
     state = state_field(FeedbackState.OPEN, max_length=12)
@@ -806,25 +893,42 @@ class EvidenceKind(models.TextChoices):
 class Evidence(models.Model):
     """R85/R102: an image verified by decoding, stored privately through Django's storage API."""
 
-    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="evidence")
+    shop = models.ForeignKey(
+        Shop, on_delete=models.PROTECT, related_name="evidence", verbose_name=_("shop")
+    )
     refund = models.ForeignKey(
-        RefundRequest, on_delete=models.CASCADE, null=True, blank=True, related_name="evidence"
+        RefundRequest,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="evidence",
+        verbose_name=_("refund request"),
     )
     claim = models.ForeignKey(
-        Claim, on_delete=models.CASCADE, null=True, blank=True, related_name="evidence"
+        Claim,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="evidence",
+        verbose_name=_("claim"),
     )
     feedback = models.ForeignKey(
-        BuyerFeedback, on_delete=models.CASCADE, null=True, blank=True, related_name="evidence"
+        BuyerFeedback,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="evidence",
+        verbose_name=_("buyer feedback"),
     )
     kind = models.CharField(_("kind"), max_length=10, choices=EvidenceKind.choices)
     file = models.FileField(_("file"), upload_to=evidence_path, max_length=200)
     original_name = models.CharField(_("file name"), max_length=200)
-    content_type = models.CharField(max_length=40)
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
-    uploaded_at = models.DateTimeField(default=timezone.now)
+    content_type = models.CharField(max_length=40, verbose_name=_("file type"))
+    width = models.PositiveIntegerField(verbose_name=_("width (px)"))
+    height = models.PositiveIntegerField(verbose_name=_("height (px)"))
+    size = models.PositiveIntegerField(verbose_name=_("size (bytes)"))
+    sha256 = models.CharField(max_length=64, verbose_name=_("SHA-256 fingerprint"))
+    uploaded_at = models.DateTimeField(default=timezone.now, verbose_name=_("uploaded at"))
 
     class Meta:
         verbose_name = _("evidence image")

@@ -27,6 +27,7 @@ from enrollment.models import (
     PremiumRate,
     Shop,
 )
+from enrollment.rate_reasons import rate_reason
 from portal.admin_transitions import (
     AdminTransition,
     NoteForm,
@@ -37,10 +38,10 @@ from portal.admin_transitions import (
 from portal.money import percent
 
 STAFF_AS_MERCHANT = _(
-    "Insurer staff and superusers cannot be merchant users: choose the shop's own login (R101)."
+    "Insurer staff and superusers cannot be merchant users: choose the shop's own login."
 )
 MERCHANT_OF_OTHER_SHOP = _(
-    "This user is already a merchant user of %(shop)s: a merchant user belongs to one shop (R100)."
+    "This user is already a merchant user of %(shop)s: a merchant user belongs to one shop."
 )
 
 
@@ -82,7 +83,7 @@ class MerchantInline(admin.TabularInline):
 class RateInline(admin.TabularInline):
     model = PremiumRate
     extra = 0
-    fields = ["effective_from", "rate_display", "source", "reason", "created_by"]
+    fields = ["effective_from", "rate_display", "source", "reason_display", "created_by"]
     readonly_fields = fields
     can_delete = False
     show_change_link = True
@@ -91,6 +92,10 @@ class RateInline(admin.TabularInline):
     @admin.display(description=_("rate"))
     def rate_display(self, obj):
         return percent(obj.rate)
+
+    @admin.display(description=_("reason"))
+    def reason_display(self, obj):
+        return rate_reason(obj)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -290,9 +295,7 @@ class EnrollmentAdmin(TransitionAdminMixin, admin.ModelAdmin):
             service=lambda obj_id, actor, note: services.enrollment_approve(
                 enrollment_id=obj_id, actor=actor, note=note
             ),
-            help_text=_(
-                "The service becomes effective at once, with the risk model's first rate (R12)."
-            ),
+            help_text=_("The service becomes effective at once, with the risk model's first rate."),
         ),
         AdminTransition(
             name="reject",
@@ -315,7 +318,7 @@ class EnrollmentAdmin(TransitionAdminMixin, admin.ModelAdmin):
             ),
             help_text=_(
                 "Exit takes effect now. Orders placed before it still get policies; issued "
-                "policies stay covered; the shop may apply again from the 91st day (R13-R15)."
+                "policies stay covered; the shop may apply again from the 91st day."
             ),
         ),
     )
@@ -381,7 +384,14 @@ class RateOverrideForm(forms.ModelForm):
 
 @admin.register(PremiumRate)
 class PremiumRateAdmin(admin.ModelAdmin):
-    list_display = ["shop", "rate_display", "effective_from", "source", "created_by", "reason"]
+    list_display = [
+        "shop",
+        "rate_display",
+        "effective_from",
+        "source",
+        "created_by",
+        "reason_display",
+    ]
     list_filter = ["source"]
     search_fields = ["shop__name", "shop__platform_shop_id"]
     list_select_related = ["shop", "created_by"]
@@ -392,6 +402,10 @@ class PremiumRateAdmin(admin.ModelAdmin):
     def rate_display(self, obj):
         return percent(obj.rate)
 
+    @admin.display(description=_("reason"))
+    def reason_display(self, obj):
+        return rate_reason(obj)
+
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
@@ -400,7 +414,7 @@ class PremiumRateAdmin(admin.ModelAdmin):
             "rate_display",
             "effective_from",
             "source",
-            "reason",
+            "reason_display",
             "inputs",
             "created_by",
             "created_at",

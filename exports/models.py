@@ -32,21 +32,31 @@ def export_path(instance, filename):
 
 
 class CsvExport(FSMModelMixin, models.Model):
-    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="csv_exports")
+    shop = models.ForeignKey(
+        Shop, on_delete=models.PROTECT, related_name="csv_exports", verbose_name=_("shop")
+    )
     kind = models.CharField(_("export"), max_length=20)  # exports.registry name
     params = models.JSONField(_("filters"), default=dict, blank=True)
-    language = models.CharField(max_length=10)  # R3: headers and labels as the merchant read
-    filename = models.CharField(max_length=50)
+    language = models.CharField(
+        max_length=10, verbose_name=_("language")
+    )  # R3: headers and labels as the merchant read
+    filename = models.CharField(max_length=50, verbose_name=_("file name"))
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("requested by"),
     )
     # Also the "now" of time-dependent cells (R24's in coverage / expired).
     requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
     state = state_field(CsvExportState.PREPARING, max_length=10)
     rows_total = models.PositiveIntegerField(_("rows"), null=True, blank=True)
     rows_written = models.PositiveIntegerField(_("rows written"), default=0)
-    file = models.FileField(upload_to=export_path, max_length=200, blank=True)
-    size = models.PositiveBigIntegerField(null=True, blank=True)
+    file = models.FileField(
+        upload_to=export_path, max_length=200, blank=True, verbose_name=_("file")
+    )
+    size = models.PositiveBigIntegerField(null=True, blank=True, verbose_name=_("size (bytes)"))
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
 

@@ -15,9 +15,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 from django_fsm_log.admin import StateLogInline
+
+from portal import audit_labels
 
 
 class NoteForm(forms.Form):
@@ -146,8 +149,9 @@ class TimelineInline(StateLogInline):
 
     verbose_name = _("timeline entry")
     verbose_name_plural = _("timeline")
+    template = "admin/edit_inline/timeline_tabular.html"  # no English str(entry) per row
     extra = 0
-    fields = ("when", "from_state", "to_state", "actor", "reason")
+    fields = ("when", "step", "from_state", "to_state", "actor", "reason")
 
     def get_readonly_fields(self, request, obj=None):
         return self.fields
@@ -162,7 +166,12 @@ class TimelineInline(StateLogInline):
 
     @admin.display(description=_("time"))
     def when(self, entry):
-        return entry.timestamp
+        """Asia/Shanghai time to the second (R2), not the stored UTC instant's repr."""
+        return timezone.localtime(entry.timestamp).strftime("%Y-%m-%d %H:%M:%S")
+
+    @admin.display(description=_("step"))
+    def step(self, entry):
+        return audit_labels.transition_label(entry.transition)
 
     @admin.display(description=_("from"))
     def from_state(self, entry):
@@ -181,7 +190,7 @@ class TimelineInline(StateLogInline):
 
     @admin.display(description=_("reason"))
     def reason(self, entry):
-        return entry.description or "—"
+        return audit_labels.reason_label(entry.description) or "—"
 
     def has_view_permission(self, request, obj=None):
         return True  # whoever may see the record may see its audit trail
