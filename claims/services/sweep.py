@@ -71,6 +71,8 @@ from claims.models import (
     policy_claim_status,
 )
 from enrollment.models import Enrollment
+from notifications import services as notifications
+from notifications.deadlines import receipt_deadlines_notify
 
 CHUNK = 2_000  # claims per transaction: bounded lock time, and IN lists well within limits
 
@@ -87,6 +89,7 @@ class SweepResult:
     closed_timeout: int = 0
     receipt_overdue: int = 0
     review_flagged: int = 0
+    receipt_notices: int = 0
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -102,6 +105,8 @@ def sweep_deadlines(*, now: dt.datetime | None = None, chunk: int = CHUNK) -> Sw
     result.review_flagged = Claim.objects.filter(
         state=ClaimState.SUBMITTED, review_due_at__lt=now, review_overdue=False
     ).update(review_overdue=True)
+    with transaction.atomic():
+        result.receipt_notices = receipt_deadlines_notify(now=now)  # issue 11: deadlines coming
     return result
 
 
@@ -313,6 +318,10 @@ def _take_as_received(ids: list[int], now: dt.datetime) -> int:
         # the merchant figures: claims by state, payouts, compensations, breaches (issue 10),
         # last: rollup rows are the last locks taken
         rollups.record_claims_settled(ids, ClaimState.RETURN_SHIPPED, ClaimState.PAID)
+        notifications.claims_notify(  # in this transaction, dated at the deadline (issue 11)
+            Claim.objects.filter(pk__in=ids).values_list("shop_id", "pk", "receipt_due_at"),
+            event="breach",
+        )
         transaction.on_commit(
             lambda: tasks.notify_merchants_of_each.enqueue(claim_ids=ids, event="breach")
         )

@@ -357,8 +357,13 @@ class DemoClaims:
         )
 
     def _return_shipped(self, claim: Claim) -> None:
-        self._approve(claim)
-        self._ship(claim, at=self.now)
+        """Shipped long enough ago (when the claim allows) that the merchant's receipt
+        deadline falls within a day: the sweep's "deadline coming" notice (issue 11)."""
+        approved = _after(claim.submitted_at, 1, self.now)
+        self._approve(claim, at=approved)
+        days = decisions.claim_settings().receipt_days
+        soon = self.now - dt.timedelta(days=days) + dt.timedelta(hours=12)
+        self._ship(claim, at=min(max(soon, approved + dt.timedelta(minutes=5)), self.now))
 
     def _return_awaiting(self, claim: Claim) -> None:
         self._approve(claim)
