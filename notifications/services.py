@@ -41,8 +41,23 @@ def claims_notify(rows: Iterable[tuple[int, int, dt.datetime]], *, event: str) -
     return len(created)
 
 
+# When the change a claim event reports happened, as the claim records it (a decision or a
+# shipment the platform reports late is dated when it happened, as its audit row is).
+_EVENT_TIME = {
+    "approved_paid": "decided_at",
+    "approved_return": "decided_at",
+    "rejected": "decided_at",
+    "return_shipped": "return_shipped_at",
+    "paid": "closed_at",
+    "breach": "closed_at",
+    "closed_refused": "closed_at",
+}
+
+
 def claim_notify(claim, *, event: str, at: dt.datetime | None = None) -> int:
-    return claims_notify([(claim.shop_id, claim.pk, at or timezone.now())], event=event)
+    now = timezone.now()
+    at = at or getattr(claim, _EVENT_TIME.get(event, ""), None) or now
+    return claims_notify([(claim.shop_id, claim.pk, min(at, now))], event=event)
 
 
 def invoice_notify(invoice, *, event: str, at: dt.datetime | None = None) -> int:
