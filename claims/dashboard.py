@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from claims import charts, selectors
 from claims.models import COVERED_REASONS, ClaimState, RefundReason
 from enrollment import selectors as enrollment_selectors
+from enrollment.models import EnrollmentState
 from portal.clock import SHANGHAI
 from portal.templatetags.portal import percent
 
@@ -52,6 +53,13 @@ class Dashboard:
         """`{{ board.rate.rate|percent }}`."""
         return percent(self.rate.rate) if self.rate else ""
 
+    def exit_dates(self) -> str:
+        """R15: `{% blocktranslate with exit=…|date:"Y-m-d" again=… %}Exited on {{ exit }}…`."""
+        return _("Exited on %(exit)s. Your shop may apply again from %(again)s.") % {
+            "exit": f"{self.enrollment.exit_date:%Y-%m-%d}",
+            "again": f"{self.enrollment.reentry_date:%Y-%m-%d}",
+        }
+
     def effective_since(self) -> str:
         """`{% blocktranslate with date=…|date:"Y-m-d" %}effective since {{ date }}…`."""
         day = timezone.localtime(self.enrollment.effective_at)
@@ -82,10 +90,14 @@ def dashboard_for_shop(*, shop, now: dt.datetime | None = None) -> Dashboard:
     month = [row for row in figures.days if row[0] >= this_month]
     states = figures.claims_by_state
     rates = list(enrollment_selectors.rates_for_shop(shop_id=shop.pk)[:MONTHS])
+    enrollment = enrollment_selectors.enrollment_open(
+        shop=shop
+    ) or enrollment_selectors.enrollment_latest(shop=shop)
+    exited = enrollment is not None and enrollment.state == EnrollmentState.EXITED
     board = Dashboard(
-        enrollment=enrollment_selectors.enrollment_open(shop=shop)
-        or enrollment_selectors.enrollment_latest(shop=shop),
-        rate=_rate_in_force(rates, shop, now),
+        enrollment=enrollment,
+        # R15: an exited shop pays no rate; its page says when it left and may come back
+        rate=None if exited else _rate_in_force(rates, shop, now),
         needs_action=list(selectors.claims_awaiting_merchant(shop=shop).only(*_SHOWN)[:10]),
         month_policies=sum(policies for _day, policies, _p, _q in month),
         month_premiums=sum((premiums for _d, _n, premiums, _q in month), Decimal("0.00")),

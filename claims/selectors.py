@@ -10,11 +10,13 @@ from django.utils import timezone
 
 from claims.models import (
     CLAIM_QUEUE_RANK,
+    BreachState,
     Buyer,
     BuyerFeedback,
     Claim,
     ClaimState,
     FeedbackState,
+    ServiceBreach,
 )
 
 
@@ -241,6 +243,23 @@ def feedback_for_shop(*, shop) -> QuerySet:
         BuyerFeedback.objects.filter(shop=shop)
         .select_related("buyer", "policy", "claim", "claim__refund")
         .order_by("-created_at", "-id")
+    )
+
+
+def breaches_for_shop(*, shop) -> QuerySet:
+    """R38: the shop's service breaches, newest first, with the claim they came from."""
+    return (
+        ServiceBreach.objects.filter(shop=shop)
+        .select_related("claim", "claim__refund")
+        .order_by("-recorded_at", "-id")
+    )
+
+
+def breach_counts(*, shop) -> dict:
+    """R38 / seed 4-3: how many breaches are owed (count as violations) and settled."""
+    return ServiceBreach.objects.filter(shop=shop).aggregate(
+        owed=Count("id", filter=Q(state=BreachState.OWED)),
+        settled=Count("id", filter=Q(state=BreachState.SETTLED)),
     )
 
 

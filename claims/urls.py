@@ -19,6 +19,7 @@ urlpatterns = [
     path("claims/<int:pk>/report-buyer/", merchant.claim_report_buyer, name="claim_report"),
     path("claims/evidence/<int:pk>/", evidence.evidence_file, name="evidence"),
     path("feedback/", merchant.feedback_list, name="feedback"),
+    path("breaches/", merchant.breach_list, name="breaches"),
     path("payouts/", merchant.payout_list, name="payouts"),
     path("payouts/export.csv", merchant.payout_export, name="payouts_export"),
 ]

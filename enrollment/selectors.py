@@ -16,6 +16,7 @@ from enrollment.models import (
     Invitation,
     InvitationState,
     PremiumRate,
+    RateSource,
     Shop,
 )
 from enrollment.pricing import Bounds, Experience
@@ -145,3 +146,47 @@ def shop_terms(*, platform_shop_id: str) -> ShopTerms | None:
         .values_list("effective_from", "id", "rate")
     )
     return ShopTerms(shop=shop, periods=periods, rates=rates)
+
+
+@dataclass(frozen=True)
+class RateExplained:
+    """R50-R52, for the merchant: the rate in force, the override (if one is in force) and
+    the risk model's inputs of the latest model rate: what makes the rate what it is."""
+
+    rate: PremiumRate | None
+    override: PremiumRate | None  # R52: an underwriter's rate in force, with its reason
+    model: PremiumRate | None  # R51: the latest model rate up to now
+    inputs: dict  # its inputs, as Decimals and ints (empty when the model has not run)
+    clamped: str  # "", "min" or "max": the model's rate was held to the insurer's bounds
+
+
+_DECIMAL_INPUTS = ("premiums", "payouts", "loss_ratio", "frequency", "credibility", "factor")
+_RATE_INPUTS = ("base_rate", "min_rate", "max_rate")
+
+
+def rate_explained(*, shop_id: int, at: dt.datetime | None = None) -> RateExplained:
+    """One query: the latest rates up to `at`, newest first, down to a model rate."""
+    at = at or timezone.now()
+    in_force, model = None, None
+    for rate in rates_for_shop(shop_id=shop_id).filter(effective_from__lte=at)[:50]:
+        in_force = in_force or rate
+        if rate.source == RateSource.MODEL and rate.inputs:
+            model = rate
+            break
+    inputs = _parsed_inputs(model.inputs) if model else {}
+    clamped = ""
+    if inputs:
+        raw = inputs["base_rate"] * inputs["factor"]
+        clamped = "min" if raw < inputs["min_rate"] else "max" if raw > inputs["max_rate"] else ""
+    override = in_force if in_force and in_force.source == RateSource.MANUAL else None
+    return RateExplained(in_force, override, model, inputs, clamped)
+
+
+def _parsed_inputs(stored: dict) -> dict:
+    """The stored inputs (strings, enrollment.pricing.price) as numbers; {} if incomplete."""
+    try:
+        parsed = {key: Decimal(stored[key]) for key in _DECIMAL_INPUTS + _RATE_INPUTS}
+        parsed.update({key: int(stored[key]) for key in ("window_days", "policies", "claims")})
+    except (KeyError, TypeError, ValueError, ArithmeticError):
+        return {}
+    return parsed

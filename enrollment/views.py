@@ -112,3 +112,12 @@ def period_detail(request, pk: int):
         "enrollment/period_detail.html",
         {"enrollment": enrollment, "timeline": audit.timeline(enrollment)},
     )
+
+
+@require_GET
+@merchant_required
+def rate_explained(request):
+    """R50-R52: why the shop's premium rate is what it is: the model's inputs, translated,
+    and an underwriter's override with its reason."""
+    explained = selectors.rate_explained(shop_id=request.shop.pk)
+    return render(request, "enrollment/rate_explained.html", {"explained": explained})

@@ -29,6 +29,7 @@ from invoicing.validators import (
     validate_tracking_number,
     verify_pdf,
 )
+from notifications import services as notifications
 from portal import audit, fsm
 from portal.clock import local_date
 from portal.money import money
@@ -254,6 +255,7 @@ def _run(invoice: InvoiceRequest, name: str, *, by, save: bool = True, **kwargs)
 def _notify(invoice: InvoiceRequest, event: str) -> None:
     from invoicing.tasks import notify_invoice
 
+    notifications.invoice_notify(invoice, event=event)  # in this transaction (issue 11)
     invoice_id = invoice.pk
     transaction.on_commit(lambda: notify_invoice.enqueue(invoice_id=invoice_id, event=event))
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 from claims import rollups, tasks
 from claims.models import BuyerFeedback, Claim, ClaimState, FeedbackState, Payout, RefundKind
 from claims.services import decisions, refunds
+from notifications import services as notifications
 from portal import audit
 
 
@@ -146,10 +147,13 @@ def write(approved: list[tuple[Claim, Approval]]) -> None:
     rollups.record_claim_moves(
         (claim.shop_id, source, target) for claim, a in approved for source, target, *_ in a.moves
     )
-    by_event: dict[str, list[int]] = {}
+    by_event: dict[str, list[Claim]] = {}
     for claim, a in approved:
-        by_event.setdefault(a.event, []).append(claim.pk)
-    for event, ids in by_event.items():
+        by_event.setdefault(a.event, []).append(claim)
+    for event, claims in by_event.items():
+        # the merchants' notifications in this transaction, one INSERT per kind (issue 11)
+        notifications.claims_notify(((c.shop_id, c.pk, c.decided_at) for c in claims), event=event)
+        ids = [c.pk for c in claims]
         transaction.on_commit(
             lambda ids=ids, event=event: tasks.notify_merchants_of_each.enqueue(
                 claim_ids=ids, event=event

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "invoicing",
     "platform_api",
     "exports",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -98,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.merchant",
+                "notifications.context_processors.unread",
             ],
         },
     },

@@ -35,5 +35,6 @@ urlpatterns = [
     path("", include("claims.urls")),
     path("invoices/", include("invoicing.urls")),
     path("exports/", include("exports.urls")),
+    path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
 ]

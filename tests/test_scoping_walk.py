@@ -12,12 +12,13 @@ from enrollment.models import Enrollment
 from exports import services as export_services
 from invoicing import services as invoicing_services
 from invoicing.models import InvoiceRequest
+from notifications.models import Notification
 from tests.claims.test_merchant_pages import make_orders
 from tests.conftest import ENROLLED_SINCE, enroll
 
 pytestmark = pytest.mark.django_db
 
-MERCHANT_APPS = {"claims", "enrollment", "invoicing", "exports"}
+MERCHANT_APPS = {"claims", "enrollment", "invoicing", "exports", "notifications"}
 
 
 def merchant_patterns():
@@ -74,6 +75,7 @@ def bobs_objects(client, bob, uma, rita):
         "evidence": Evidence.objects.filter(shop=bobs_shop).first(),
         "enrollment": Enrollment.objects.get(shop=bobs_shop),
         "feedback": report,
+        "notification": Notification.objects.get(shop=bobs_shop, kind="approved_paid"),
     }
 
 
@@ -90,6 +92,7 @@ OBJECT_FOR = {
     "invoicing:pdf": "invoice",
     "exports:detail": "export",
     "exports:download": "export",
+    "notifications:read": "notification",
 }
 
 
@@ -108,6 +111,7 @@ def test_R100_R102_another_shops_objects_are_404_on_every_merchant_url(client, a
         assert client.post(url, {}).status_code in (404, 405), url
     assert Claim.objects.get(pk=bobs_objects["claim"].pk).state == "submitted"
     assert InvoiceRequest.objects.get(pk=bobs_objects["invoice"].pk).state == "submitted"
+    assert Notification.objects.get(pk=bobs_objects["notification"].pk).read_at is None
 
 
 def test_R100_lists_and_exports_never_show_another_shops_rows(client, alice, bobs_objects):
@@ -120,3 +124,9 @@ def test_R100_lists_and_exports_never_show_another_shops_rows(client, alice, bob
             continue
         content = b"".join(response.streaming_content) if response.streaming else response.content
         assert b"BOB" not in content, name
+
+
+def test_marking_all_notifications_read_leaves_another_shops_unread(client, alice, bobs_objects):
+    client.force_login(alice)
+    assert client.post(reverse("notifications:read_all")).status_code == 302
+    assert Notification.objects.get(pk=bobs_objects["notification"].pk).read_at is None

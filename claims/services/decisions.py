@@ -44,6 +44,7 @@ from claims.models import (
 )
 from claims.services.policies import policy_refresh_claim_status
 from enrollment.models import Enrollment
+from notifications import services as notifications
 from portal import fsm
 from portal.transactions import cached, service
 
@@ -115,6 +116,7 @@ def save_and_notify(claim: Claim, event: str | None = None) -> Claim:
     if event:
         from claims.tasks import notify_merchants
 
+        notifications.claim_notify(claim, event=event)  # in this transaction (issue 11)
         claim_id = claim.pk
         transaction.on_commit(lambda: notify_merchants.enqueue(claim_id=claim_id, event=event))
     return claim

@@ -71,6 +71,8 @@ from claims.models import (
 )
 from claims.services import policies
 from enrollment.models import Enrollment
+from notifications import services as notifications
+from notifications.deadlines import receipt_deadlines_notify
 from portal.rawsql import converter
 
 CHUNK = 2_000  # claims per transaction: bounded lock time, and IN lists well within limits
@@ -88,6 +90,7 @@ class SweepResult:
     closed_timeout: int = 0
     receipt_overdue: int = 0
     review_flagged: int = 0
+    receipt_notices: int = 0
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -103,6 +106,8 @@ def sweep_deadlines(*, now: dt.datetime | None = None, chunk: int = CHUNK) -> Sw
     result.review_flagged = Claim.objects.filter(
         state=ClaimState.SUBMITTED, review_due_at__lt=now, review_overdue=False
     ).update(review_overdue=True)
+    with transaction.atomic():
+        result.receipt_notices = receipt_deadlines_notify(now=now)  # issue 11: deadlines coming
     return result
 
 
@@ -336,6 +341,9 @@ def _take_as_received(ids: list[int], now: dt.datetime) -> int:
             ),
         )
         policies.policy_refresh_claim_status(c.policy_id for c in settled)
+        notifications.claims_notify(  # in this transaction, dated at the deadline (issue 11)
+            ((c.shop_id, c.id, c.deadline) for c in settled), event="breach"
+        )
         # the merchant figures: claims by state, payouts, compensations, breaches (issue 10),
         # from the rows above (each dated at its deadline); last: rollup rows are the last
         # locks taken

@@ -106,6 +106,7 @@ _REFUND_COLUMNS = (
     "order__platform_order_id",
     "claim__state",
     "claim__receipt_due_at",
+    "claim__review_due_at",  # R32: an overdue review is marked, with the hotline
     "claim__submitted_at",  # the cursor of a list in a claim state
 )
 
@@ -171,6 +172,7 @@ def claim_detail(request, pk: int):
             "payout": getattr(claim, "payout", None),
             "compensation": getattr(claim, "compensation", None),
             "can_act": claim.state == ClaimState.RETURN_SHIPPED,
+            "review_overdue": claim.is_review_overdue,  # R32, with the insurer's hotline
             "feedback_form": feedback_form,
         },
         using="jinja2",
@@ -287,6 +289,19 @@ def feedback_list(request):
     reports = selectors.feedback_for_shop(shop=request.shop)
     page = keyset_page(reports, request.GET, key="created_at")
     return render(request, "claims/feedback_list.html", {"page": page})
+
+
+# --- service breaches (R38) ---
+
+
+@require_GET
+@merchant_required
+def breach_list(request):
+    """R38: each breach, its points and whether it is settled (then no longer a violation)."""
+    breaches = selectors.breaches_for_shop(shop=request.shop)
+    page = keyset_page(breaches, request.GET, key="recorded_at")
+    counts = selectors.breach_counts(shop=request.shop)
+    return render(request, "claims/breach_list.html", {"page": page, "counts": counts})
 
 
 # --- payouts (R35) ---

@@ -59,3 +59,28 @@ def test_the_demo_refuses_to_seed_production(settings):
     with pytest.raises(CommandError, match="production"):
         call_command("seed_demo")
     assert not Shop.objects.exists()
+
+
+def test_the_demo_has_something_to_tell_the_active_merchant():
+    """Issue 11, point 6: notifications of every kind the demo's claims and invoices make,
+    a receipt deadline coming, reviews past their 24 h, breaches owed and settled, and the
+    exited shop's re-entry date."""
+    from django.utils import timezone
+
+    from claims.models import Claim, ServiceBreach
+    from notifications.models import Notification
+
+    call_command("seed_demo")
+    active = Shop.objects.get(platform_shop_id=SHOPS[0][0])
+
+    kinds = set(Notification.objects.filter(shop=active).values_list("kind", flat=True))
+    assert {"approved_paid", "approved_return", "rejected", "return_shipped", "breach"} <= kinds
+    assert {"receipt_due_soon", "invoice_issued"} <= kinds
+    overdue = Claim.objects.filter(shop=active, state="submitted", review_due_at__lt=timezone.now())
+    assert overdue.exists()
+    assert set(ServiceBreach.objects.filter(shop=active).values_list("state", flat=True)) == {
+        "owed",
+        "settled",
+    }
+    exited = Enrollment.objects.get(state="exited")
+    assert exited.reentry_date is not None

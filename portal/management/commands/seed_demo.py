@@ -18,7 +18,15 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from claims import simulator
-from claims.models import Claim, ClaimState, FeedbackCategory, Order, Policy, PolicyClaimStatus
+from claims.models import (
+    Claim,
+    ClaimState,
+    FeedbackCategory,
+    Order,
+    Policy,
+    PolicyClaimStatus,
+    ServiceBreach,
+)
 from claims.services import decisions, feedback, refunds
 from claims.services.sweep import sweep_deadlines
 from enrollment import selectors, services
@@ -281,18 +289,25 @@ class DemoClaims:
                 at=_after(claim.submitted_at, 5, self.now),
             )
         self._ensure_cancelled(rest[len(REJECTIONS) :])
-        # R33 timeouts, R38 late receipts; what is left in review past 24 h is flagged overdue
+        # R33 timeouts, R38 late receipts; what is left in review past 24 h is flagged overdue;
+        # a receipt deadline within a day is told to the merchant (issue 11)
         sweep_deadlines(now=self.now)
+        self._settle_one_breach()
         self._feedback()
         self._ensure_paid_policy()
 
     def _returns(self, returns: list[Claim]) -> list[Claim]:
         """Oldest first: closed for no return in time; received and paid; receipt refused
-        (left for the insurer, upheld, overruled). The newest two are decided now, so their
+        (left for the insurer, upheld, overruled); shipped with its receipt deadline within
+        a day (issue 11). The newest two are decided now, so their
         deadlines lie ahead: a return on its way, and one awaited."""
         older, newest = returns[:-2], returns[-2:]
         steps = list(
-            zip(["timeout", "confirm", "refuse", "uphold", "overrule"], older, strict=False)
+            zip(
+                ["timeout", "confirm", "refuse", "uphold", "overrule", "due_soon"],
+                older,
+                strict=False,
+            )
         )
         steps += list(zip(["shipped", "awaiting"], newest, strict=False))
         for step, claim in steps:
@@ -360,8 +375,22 @@ class DemoClaims:
         self._approve(claim)
         self._ship(claim, at=self.now)
 
+    def _return_due_soon(self, claim: Claim) -> None:
+        """Approved and shipped long enough ago that the merchant's receipt deadline falls
+        within a day: the sweep's "deadline coming" notification (issue 11)."""
+        days = decisions.claim_settings().receipt_days
+        approved = max(self.now - dt.timedelta(days=days, hours=-6), claim.submitted_at)
+        self._approve(claim, at=approved)
+        self._ship(claim, at=_after(approved, 6, self.now))
+
     def _return_awaiting(self, claim: Claim) -> None:
         self._approve(claim)
+
+    def _settle_one_breach(self) -> None:
+        """R38 / seed 4-3: the platform granted one breach's points; it no longer counts."""
+        breach = ServiceBreach.objects.filter(shop=self.shop).order_by("recorded_at").first()
+        if breach is not None:
+            decisions.breach_settle(breach_id=breach.pk, actor=None)
 
     def _ensure_cancelled(self, candidates: list[Claim]) -> None:
         """The simulated buyers withdraw a few requests; if none did, one withdraws here."""

@@ -1,0 +1,61 @@
+"""Reads of notifications: a shop's list and its unread count (one indexed query)."""
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from notifications.models import Notification, NotificationKind
+from portal.merchant import shop_get_or_404
+
+TEXTS = {
+    NotificationKind.APPROVED_PAID: _(
+        "The insurer approved claim %(refund)s and paid it to your Alipay account."
+    ),
+    NotificationKind.APPROVED_RETURN: _(
+        "The insurer approved claim %(refund)s: the buyer will send the item back."
+    ),
+    NotificationKind.REJECTED: _(
+        "The insurer rejected claim %(refund)s: it goes back to your normal after-sales."
+    ),
+    NotificationKind.RETURN_SHIPPED: _(
+        "The buyer shipped the return of claim %(refund)s: confirm receipt when it arrives."
+    ),
+    NotificationKind.PAID: _("Claim %(refund)s was paid to your Alipay account."),
+    NotificationKind.BREACH: _(
+        "A service breach was recorded on claim %(refund)s: 10,000 points to the buyer."
+    ),
+    NotificationKind.CLOSED_REFUSED: _(
+        "The insurer upheld your refusal of the return of claim %(refund)s: closed, no payout."
+    ),
+    NotificationKind.RECEIPT_DUE_SOON: _(
+        "Confirm or refuse the return of claim %(refund)s by %(due)s, or it counts as "
+        "received with a service breach."
+    ),
+    NotificationKind.INVOICE_ISSUED: _("Your invoice %(invoice)s was issued."),
+    NotificationKind.INVOICE_SHIPPED: _("Your paper invoice %(invoice)s was shipped."),
+    NotificationKind.INVOICE_REJECTED: _("Your invoice request %(invoice)s was rejected."),
+}
+
+
+def notifications_for_shop(*, shop) -> QuerySet[Notification]:
+    return Notification.objects.filter(shop=shop).select_related("claim__refund", "invoice")
+
+
+def unread_count(*, shop_id: int) -> int:
+    """One COUNT over the partial index notification_unread_idx."""
+    return Notification.objects.filter(shop_id=shop_id, read_at__isnull=True).count()
+
+
+def notification_text(notification: Notification) -> str:
+    """The notification in the reader's language, composed when shown."""
+    claim, invoice = notification.claim, notification.invoice
+    due = notification.due_at
+    return TEXTS[notification.kind] % {
+        "refund": claim.refund.platform_refund_id if claim else "",
+        "invoice": (invoice.invoice_number or invoice.reference) if invoice else "",
+        "due": f"{timezone.localtime(due):%Y-%m-%d %H:%M}" if due else "",
+    }
+
+
+def notification_for_shop_or_404(request, *, pk: int) -> Notification:
+    return shop_get_or_404(request, Notification, pk=pk)
