@@ -33,6 +33,14 @@ from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connec
 log = logging.getLogger("portal.db_router")
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+# Replication positions: PostgreSQL's WAL functions, no ORM equivalent; the only value (an
+# LSN the primary gave) is a query parameter.
+PRIMARY_LSN = "SELECT pg_current_wal_lsn()"
+REPLAYED = "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn"
+REPLAY_LAG = (
+    "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn,"
+    " extract(epoch FROM now() - pg_last_xact_replay_timestamp())"
+)
 # Tables every node reads straight after writing them (sessions, the task queue).
 PRIMARY_ONLY_APPS = frozenset({"sessions", "django_tasks_db"})
 PIN_PREFIX = "db-router:pin:"
@@ -100,15 +108,10 @@ class ReplicaHealth:
         self.usable, self.next_check, self.reason = None, 0.0, ""
 
     def probe(self) -> float:
-        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-            cursor.execute("SELECT pg_current_wal_lsn()")
-            primary_lsn = cursor.fetchone()[0]
-        with connections[replica_alias()].cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn,"
-                " extract(epoch FROM now() - pg_last_xact_replay_timestamp())",
-                [primary_lsn],
-            )
+        primary_lsn = primary_lsn_now()
+        connection = connections[replica_alias()]
+        with connection.cursor() as cursor:
+            cursor.execute(REPLAY_LAG, [primary_lsn])
             caught_up, age = cursor.fetchone()
         if caught_up:
             return 0.0
@@ -140,10 +143,10 @@ class ReplicaHealth:
     def _set(self, usable: bool, reason: str, next_check: float) -> None:
         if usable != self.usable or (not usable and reason.split()[0] != self.reason.split()[0]):
             if usable:
-                log.warning("replica %s back in use", replica_alias())
+                log.warning("read replica %r back in use", replica_alias())
             else:
                 log.warning(
-                    "replica %s skipped, reads go to the primary: %s", replica_alias(), reason
+                    "read replica %r skipped, reads go to the primary: %s", replica_alias(), reason
                 )
         self.usable, self.reason, self.next_check = usable, reason, next_check
 
@@ -158,15 +161,22 @@ def _first_line(error: Exception) -> str:
 # --- read-your-writes pins ---
 
 
-def primary_lsn() -> str:
-    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-        cursor.execute("SELECT pg_current_wal_lsn()")
+def primary_lsn_now() -> str:
+    connection = connections[DEFAULT_DB_ALIAS]
+    with connection.cursor() as cursor:
+        cursor.execute(PRIMARY_LSN, ())
         return str(cursor.fetchone()[0])
 
 
+def primary_lsn() -> str:
+    """The primary's WAL position after a write: what the replica must have replayed."""
+    return primary_lsn_now()
+
+
 def replica_has_replayed(lsn: str) -> bool:
-    with connections[replica_alias()].cursor() as cursor:
-        cursor.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [lsn])
+    connection = connections[replica_alias()]
+    with connection.cursor() as cursor:
+        cursor.execute(REPLAYED, [lsn])
         return bool(cursor.fetchone()[0])
 
 

@@ -9,11 +9,14 @@ other clients between transactions. On SQLite (one machine) there is nothing to 
 """
 
 import contextlib
+import os
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 
 SCHEDULER_LOCK = 0x57A4_5C4E  # an arbitrary 32-bit key: "the scheduler"
+TRY_LOCK = "SELECT pg_try_advisory_lock(%s)"  # no ORM equivalent; the key is a parameter
+PING = "SELECT 1"
 
 
 class LockLost(RuntimeError):
@@ -34,25 +37,26 @@ class Singleton:
     def _connect(self):
         import psycopg
 
+        name = f"scheduler pid {os.getpid()}"  # who holds it: pg_locks join pg_stat_activity
         direct = getattr(settings, "DATABASE_DIRECT_URL", "")
         if direct:
-            return psycopg.connect(direct, autocommit=True)
+            return psycopg.connect(direct, autocommit=True, application_name=name)
         params = connections[DEFAULT_DB_ALIAS].get_connection_params()
-        return psycopg.connect(**params, autocommit=True)
+        return psycopg.connect(**params, autocommit=True, application_name=name)
 
     def acquire(self) -> bool:
         if not self.shared:
             return True
         if self.conn is None or self.conn.closed:
             self.conn = self._connect()
-        held = self.conn.execute("SELECT pg_try_advisory_lock(%s)", [self.key]).fetchone()[0]
+        held = self.conn.execute(TRY_LOCK, [self.key]).fetchone()[0]
         return bool(held)
 
     def alive(self) -> bool:
         if not self.shared:
             return True
         try:
-            self.conn.execute("SELECT 1")
+            self.conn.execute(PING, ())
         except Exception:
             return False
         return True

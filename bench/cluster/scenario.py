@@ -90,7 +90,7 @@ def measure_reads(seconds: float, browsers: int) -> dict:
         thread.join(60)
     bad = sum(1 for rows in stats.values() for status, _t in rows if not status or status >= 500)
     return {
-        "pages/s": pages / seconds,
+        "pages/s": round(pages / seconds, 1),
         "rows read": {k: after[k] - before[k] for k in after},
         "5xx": bad,
         "load": load(),
@@ -109,6 +109,7 @@ def measure_events(seconds: float, senders: int, batch: int, tag: str) -> dict:
         )
         for i in range(senders)
     ]
+    wal0 = topo.psql(topo.PRIMARY[1], "SELECT pg_current_wal_lsn()")
     cpu0, started = rel.cpu_times(), time.monotonic()
     for thread in threads:
         thread.start()
@@ -118,8 +119,10 @@ def measure_events(seconds: float, senders: int, batch: int, tag: str) -> dict:
         thread.join(180)
     elapsed = time.monotonic() - started
     sent = sum(tally.sent.values())
+    wal = topo.psql(topo.PRIMARY[1], f"SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '{wal0}')")
     return {
-        "events/s": sent / elapsed,
+        "events/s": round(sent / elapsed),
+        "WAL bytes/event": round(float(wal) / max(1, sent)),
         "http": dict(tally.http),
         "cpu": rel.cpu_busy(cpu0, rel.cpu_times()).lstrip("; "),
     }
@@ -317,6 +320,26 @@ def scenario_faults(args) -> None:
     rel.check(skipped > 0, f"the nodes logged the replica skipped ({skipped} times) and back")
     export_streams()
     print(f"    {load()}")
+    table_sizes()
+
+
+def table_sizes() -> None:
+    """What the database holds per row, for the capacity model (docs/capacity.md)."""
+    sql = (
+        "SELECT relname, n_live_tup, pg_total_relation_size(relid) FROM pg_stat_user_tables"
+        " ORDER BY 3 DESC LIMIT 10"
+    )
+    print(f"\n== sizes of the largest tables ({topo.DB}, after ANALYZE)")
+    topo.psql(topo.PRIMARY[1], "ANALYZE", topo.DB)
+    for line in topo.psql(topo.PRIMARY[1], sql, topo.DB).splitlines():
+        name, rows, size = line.split("|")
+        per_row = int(size) / max(1, int(rows))
+        print(
+            f"    {name:<40} {int(rows):>9} rows {int(size) / 2**20:>8.1f} MB {per_row:>7.0f} B/row"
+        )
+    total = topo.psql(topo.PRIMARY[1], f"SELECT pg_database_size('{topo.DB}')")
+    files = sum(f.stat().st_size for f in (topo.STATE / "media").rglob("*") if f.is_file())
+    print(f"    database {int(total) / 2**20:.1f} MB; files {files / 2**20:.1f} MB")
 
 
 def export_streams() -> None:
