@@ -125,6 +125,42 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
     )
+# Behind PgBouncer in transaction pooling (issue 14): consecutive transactions of one
+# connection may run on different server connections, so no server-side cursor may outlive
+# its transaction (Django's psycopg backend already leaves prepared statements off).
+if env.str("DATABASE_POOL_MODE", default="") == "transaction":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+# A streaming replica (issue 14, portal/db_router.py): merchant pages' and the event API's
+# read-back reads go there; writes, reads inside a transaction and a session's reads right
+# after its own write go to the primary; a replica down or lagging past the bound is skipped.
+# Without DATABASE_REPLICA_URL: one database, no router, no middleware, as before.
+# The primary itself, not through the pooler: the scheduler's session-level lock needs it.
+DATABASE_DIRECT_URL = env.str("DATABASE_DIRECT_URL", default="")
+DATABASE_REPLICA = None
+DATABASE_REPLICA_MAX_LAG = env.float("DATABASE_REPLICA_MAX_LAG", default=5.0)  # seconds
+# How long a session reads from the primary after a write at most (the replica's replay of
+# the write ends it sooner); longer than the lag bound, so a usable replica has the write.
+DATABASE_REPLICA_PIN_SECONDS = max(60, 2 * DATABASE_REPLICA_MAX_LAG)
+DATABASE_REPLICA_PATHS = (
+    "/dashboard/",
+    "/policies/",
+    "/refunds/",
+    "/claims/",
+    "/feedback/",
+    "/payouts/",
+    "/invoices/",
+    "/enrollment/",
+    "/api/v1/orders/",
+    "/api/v1/refunds/",
+)
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASE_REPLICA = "replica"
+    DATABASES[DATABASE_REPLICA] = env.db("DATABASE_REPLICA_URL")
+    DATABASES[DATABASE_REPLICA].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    if env.str("DATABASE_POOL_MODE", default="") == "transaction":
+        DATABASES[DATABASE_REPLICA]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASE_ROUTERS = ["portal.db_router.PrimaryReplicaRouter"]
+    MIDDLEWARE.insert(0, "portal.db_router.ReplicaReadsMiddleware")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -4,9 +4,11 @@ import datetime as dt
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from portal.clock import SHANGHAI
 from portal.management.commands.scheduler import due_jobs
+from portal.singleton import Singleton
 
 
 def at(h, m, day=1):
@@ -33,3 +35,40 @@ def test_the_command_enqueues_through_the_tasks_framework(capsys):
     call_command("scheduler", "--once")
     out = capsys.readouterr().out
     assert "enqueued sweep" in out
+
+
+needs_postgres = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="the scheduler's lock is a PostgreSQL advisory lock; run with DATABASE_URL=postgres://...",
+)
+
+
+@pytest.mark.postgres_only
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_issue14_only_one_scheduler_holds_the_lock_whichever_node_starts_it():
+    first, second = Singleton(), Singleton()
+    try:
+        assert first.acquire()
+        assert not second.acquire()
+        first.release()  # the first node stops: its connection closes
+        assert second.acquire()
+        assert second.alive()
+    finally:
+        first.release()
+        second.release()
+
+
+@pytest.mark.postgres_only
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_issue14_a_second_scheduler_enqueues_nothing_while_the_first_holds_the_lock(capsys):
+    running = Singleton()
+    try:
+        assert running.acquire()
+        call_command("scheduler", "--once")
+    finally:
+        running.release()
+    out = capsys.readouterr().out
+    assert "another scheduler holds the lock" in out
+    assert "enqueued sweep" not in out

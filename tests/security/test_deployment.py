@@ -231,6 +231,8 @@ RAW_SQL_PARAMETERIZED = {
     "portal/csv_export.py",  # issue 10: exports with COPY … TO STDOUT
     "exports/services.py",  # issue 10: an export's progress, beside the COPY's connection
     "platform_api/bulk.py",  # issue 10: event ingestion's multi-row UPDATE … FROM (VALUES …)
+    "portal/db_router.py",  # issue 14: WAL positions (pg_current_wal_lsn, replay LSN)
+    "portal/singleton.py",  # issue 14: the scheduler's advisory lock
 }
 
 

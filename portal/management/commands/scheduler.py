@@ -3,20 +3,24 @@
 - every 5 minutes: the deadline sweep (R33, R38, R91)
 - every day at 02:15 Asia/Shanghai: risk repricing of enrolled shops (R51)
 
-Run one scheduler process beside the workers (or use cron with the same commands: see
-README). The jobs are idempotent, so a duplicate enqueue after a restart does no harm.
+Start it on one node or several (issue 14): only the one holding the scheduler's advisory
+lock (`portal/singleton.py`) enqueues; the others wait and take over when it stops. (Or use
+cron with the same commands on one machine: see README.) The jobs are idempotent, so a
+duplicate enqueue after a restart does no harm.
 """
 
 import datetime as dt
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from portal.clock import SHANGHAI
+from portal.singleton import Singleton
 
 SWEEP_EVERY = dt.timedelta(minutes=5)
 REPRICE_AT = dt.time(2, 15)
+LOCK_RETRY_SECONDS = 5
 
 
 def due_jobs(now: dt.datetime, last: dict) -> list[str]:
@@ -40,12 +44,38 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="enqueue what is due, then exit")
 
     def handle(self, *args, once, **options):
+        lock = Singleton()
+        try:
+            if not self.wait_for(lock, once=once):
+                self.stdout.write("another scheduler holds the lock: nothing enqueued")
+                return
+            self.run(lock, once=once)
+        finally:
+            lock.release()
+
+    def wait_for(self, lock: Singleton, *, once: bool) -> bool:
+        told = False
+        while not lock.acquire():
+            if once:
+                return False
+            if not told:
+                self.stdout.write("another scheduler holds the lock: standing by")
+                told = True
+            time.sleep(LOCK_RETRY_SECONDS)
+        if told:
+            self.stdout.write("took over the scheduler lock")
+        return True
+
+    def run(self, lock: Singleton, *, once: bool) -> None:
         from claims.tasks import sweep_deadlines_task
         from enrollment.tasks import reprice_shops_task
 
         tasks = {"sweep": sweep_deadlines_task, "reprice": reprice_shops_task}
         last: dict = {}
         while True:
+            if not lock.alive():
+                # Another node may hold it by now: stop, to be restarted (and wait) again.
+                raise CommandError("lost the scheduler lock (database connection closed)")
             for job in due_jobs(timezone.now(), last):
                 result = tasks[job].enqueue()
                 self.stdout.write(
