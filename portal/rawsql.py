@@ -1,6 +1,6 @@
 """Values of raw SQL rows as the ORM would give them.
 
-A raw `cursor.execute()` returns what the database driver returns: on SQLite datetimes and
+A raw query's rows hold what the database driver returns: on SQLite datetimes and
 dates as text and decimals as floats, on PostgreSQL the Python types. `converter(model,
 field)` gives the function the ORM applies to that field's column (its backend's and its
 field's converters), so a raw row reads the same on every database:
