@@ -182,6 +182,11 @@ def step_line(title: str, points: list[tuple], until=None) -> str:
                 f'text-anchor="{anchor}">{escape(day)}</text>'
             )
             last_label = x
+    if last_label is None or end_x - last_label >= 2 * LABEL_GAP:  # where the axis ends
+        marks.append(
+            f'<text x="{end_x:.1f}" y="{HEIGHT - 8}" class="axis" text-anchor="end">'
+            f"{escape(format_date(until))}</text>"
+        )
     body = (
         f'<path d="{" ".join(path)}" fill="none" stroke="{PREMIUM_COLOR}" stroke-width="2"/>'
         + "".join(marks)
