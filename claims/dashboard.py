@@ -11,12 +11,14 @@ from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from claims import charts, selectors
 from claims.models import COVERED_REASONS, ClaimState, RefundReason
 from enrollment import selectors as enrollment_selectors
 from enrollment.models import EnrollmentState
 from portal.clock import SHANGHAI
+from portal.formats import format_date, format_month
 from portal.templatetags.portal import percent
 
 MONTHS, WEEKS = 12, 12
@@ -47,6 +49,8 @@ class Dashboard:
     money_chart: str = ""
     claims_chart: str = ""
     rate_chart: str = ""
+    partial_month: str = ""  # the month under way, e.g. "2026-12", when it has not ended
+    partial_note: str = ""  # what the page says of it: "month to date: 1 day"
 
     # What the Django template does with its filters, for the Jinja2 one (issue 10).
     def rate_percent(self) -> str:
@@ -62,8 +66,7 @@ class Dashboard:
 
     def effective_since(self) -> str:
         """`{% blocktranslate with date=…|date:"Y-m-d" %}effective since {{ date }}…`."""
-        day = timezone.localtime(self.enrollment.effective_at)
-        return _("effective since %(date)s") % {"date": f"{day:%Y-%m-%d}"}
+        return _("effective since %(date)s") % {"date": format_date(self.enrollment.effective_at)}
 
 
 def _month_start(now: dt.datetime, months_back: int = 0) -> dt.datetime:
@@ -106,7 +109,7 @@ def dashboard_for_shop(*, shop, now: dt.datetime | None = None) -> Dashboard:
     )
     _money_trend(board, figures.days, now)
     _claims_trend(board, figures.claims_per_day, this_week)
-    _rate_trend(board, rates)
+    _rate_trend(board, rates, now)
     return board
 
 
@@ -129,17 +132,29 @@ def month_sums(days) -> tuple[dict, dict]:
     return dict(premiums), dict(payouts)
 
 
+def partial_month_note(now: dt.datetime) -> str:
+    """What a month still under way says of itself (its loss ratio is not the month's):
+    "month to date: 1 day" on its first day (issue 11)."""
+    days = now.astimezone(SHANGHAI).day
+    return ngettext("month to date: %(days)s day", "month to date: %(days)s days", days) % {
+        "days": days
+    }
+
+
 def _money_trend(board: Dashboard, days, now):
     premiums, payouts = month_sums(days)
     for i in range(MONTHS - 1, -1, -1):
         month = _month_start(now, i).date()
         premium, payout = premiums.get(month, Decimal("0.00")), payouts.get(month, Decimal("0.00"))
         ratio = f"{payout / premium * 100:.0f}%" if premium else "—"
-        board.money_rows.append((f"{month:%Y-%m}", premium, payout, ratio))
+        board.money_rows.append((format_month(month), premium, payout, ratio))
+    # The current month is always under way: its figures are so far, not the month's.
+    board.partial_month, board.partial_note = board.money_rows[-1][0], partial_month_note(now)
     board.money_chart = charts.paired_bars(
         _("Premiums and payouts per month"),
-        [(label[2:], p, q) for label, p, q, _r in board.money_rows],
+        [(label, p, q, label == board.partial_month) for label, p, q, _r in board.money_rows],
         labels=(_("Premiums"), _("Payouts")),
+        partial_note=board.partial_note,
     )
 
 
@@ -153,14 +168,12 @@ def _claims_trend(board: Dashboard, claims_per_day, this_week: dt.date):
     keys = [(r.value, str(r.label)) for r in RefundReason if r in COVERED_REASONS]
     for i in range(WEEKS - 1, -1, -1):
         week = this_week - dt.timedelta(weeks=i)
-        board.claim_rows.append((f"{week:%m-%d}", counts.get(week, {})))
+        board.claim_rows.append((format_date(week), counts.get(week, {})))
     board.claims_chart = charts.stacked_bars(_("Claims per week by reason"), board.claim_rows, keys)
     board.claim_keys = keys
 
 
-def _rate_trend(board: Dashboard, rates: list):
-    board.rate_rows = [
-        (f"{timezone.localtime(rate.effective_from):%Y-%m-%d}", rate.rate)
-        for rate in reversed(rates)
-    ]
-    board.rate_chart = charts.step_line(_("Premium rate over time"), board.rate_rows)
+def _rate_trend(board: Dashboard, rates: list, now: dt.datetime):
+    """The rates on a true time axis, from the oldest shown to now (issue 11)."""
+    board.rate_rows = [(rate.effective_from, rate.rate) for rate in reversed(rates)]
+    board.rate_chart = charts.step_line(_("Premium rate over time"), board.rate_rows, until=now)

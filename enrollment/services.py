@@ -13,7 +13,6 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from enrollment import pricing, selectors
@@ -29,6 +28,7 @@ from enrollment.models import (
 )
 from portal import audit, fsm
 from portal.clock import local_date
+from portal.formats import format_date
 from portal.money import percent
 from portal.money import rate as as_rate
 
@@ -170,8 +170,8 @@ def enrollment_can_apply(*, shop: Shop, at: dt.datetime | None = None) -> None:
         raise ValidationError(
             TOO_EARLY_TO_REAPPLY
             % {
-                "exit_date": date_format(last_exit.exit_date, "DATE_FORMAT"),
-                "date": date_format(last_exit.reentry_date, "DATE_FORMAT"),
+                "exit_date": format_date(last_exit.exit_date),  # issue 11: the one date format
+                "date": format_date(last_exit.reentry_date),
             },
             code="reentry",
         )

@@ -126,6 +126,7 @@ def languages(codes) -> list[dict]:
 
 def environment(**options) -> Environment:
     from claims.models import PolicyStatus
+    from portal import formats
     from portal.templatetags.portal import actor_role
 
     env = Environment(extensions=["jinja2.ext.i18n"], **options)
@@ -139,4 +140,10 @@ def environment(**options) -> Environment:
     )
     env.globals.update(url=url, static=static, languages=languages, PolicyStatus=PolicyStatus)
     env.filters.update(date=date, display=display, label=label, actor_role=actor_role)
+    env.filters.update(  # the same filters as the Django templates' (portal/formats.py)
+        money=formats.format_money,
+        local_date=formats.format_date,
+        local_datetime=formats.format_datetime,
+        local_month=formats.format_month,
+    )
     return env

@@ -1,9 +1,16 @@
 from django import template
 from django.utils.translation import gettext as _
 
+from portal import formats
 from portal.money import percent as _percent
 
 register = template.Library()
+
+# The one money and time format of pages and e-mails (portal/formats.py, issue 11).
+register.filter("money", formats.format_money)
+register.filter("local_date", formats.format_date)
+register.filter("local_datetime", formats.format_datetime)
+register.filter("local_month", formats.format_month)
 
 
 @register.filter
