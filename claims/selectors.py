@@ -226,21 +226,29 @@ def claims_awaiting_merchant(*, shop) -> QuerySet:
     )
 
 
-def payouts_for_shop(*, shop) -> QuerySet:
+def payouts_for_shop(*, shop, paid_from=None, paid_to=None) -> QuerySet:
+    """R35: the shop's payouts, newest first; paid in [paid_from, paid_to) when given."""
     from claims.models import Payout
 
-    return (
-        Payout.objects.filter(shop=shop)
-        .select_related("claim", "claim__refund", "claim__refund__order")
-        .order_by("-paid_at", "-id")
+    payouts = Payout.objects.filter(shop=shop)
+    if paid_from:
+        payouts = payouts.filter(paid_at__gte=paid_from)
+    if paid_to:
+        payouts = payouts.filter(paid_at__lt=paid_to)
+    return payouts.select_related("claim", "claim__refund", "claim__refund__order").order_by(
+        "-paid_at", "-id"
     )
 
 
-def feedback_for_shop(*, shop) -> QuerySet:
-    return (
-        BuyerFeedback.objects.filter(shop=shop)
-        .select_related("buyer", "policy", "claim", "claim__refund")
-        .order_by("-created_at", "-id")
+def feedback_for_shop(*, shop, state: str = "", category: str = "") -> QuerySet:
+    """R60: the shop's reports of buyers, newest first, by outcome and problem."""
+    reports = BuyerFeedback.objects.filter(shop=shop)
+    if state:
+        reports = reports.filter(state=state)
+    if category:
+        reports = reports.filter(category=category)
+    return reports.select_related("buyer", "policy", "claim", "claim__refund").order_by(
+        "-created_at", "-id"
     )
 
 

@@ -16,6 +16,7 @@ from invoicing.validators import (
     validate_taxpayer_id,
     validate_tracking_number,
 )
+from portal.formkit import PortalForm
 
 MONTH = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?\s*$")
 MONTH_INVALID = _("Enter a month as YYYY-MM, e.g. 2026-05.")
@@ -52,7 +53,7 @@ class TaxpayerIdField(forms.CharField):
         return normalize_taxpayer_id(super().to_python(value))
 
 
-class InvoiceRequestForm(forms.Form):
+class InvoiceRequestForm(PortalForm):
     """R70: period in whole months, type, title, taxpayer id, e-mail; an address for paper."""
 
     first_month = MonthField(label=_("From (month)"))
