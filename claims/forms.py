@@ -10,9 +10,18 @@ from claims.services.evidence import MAX_BYTES, MAX_FILES, verify_image
 from portal.clock import start_of_day
 from portal.formkit import NOT_AN_IMAGE, SORTS, FilterForm, PortalForm, sort_field
 
+SEARCH_TOO_LONG = _(
+    "Search for one id of at most %(limit_value)d characters (this has %(show_value)d)."
+)
+
 
 class PolicyFilterForm(FilterForm):
-    q = forms.CharField(label=_("Order id, buyer id or SKU"), required=False, max_length=64)
+    q = forms.CharField(
+        label=_("Order id, buyer id or SKU"),
+        required=False,
+        max_length=64,
+        error_messages={"max_length": SEARCH_TOO_LONG},
+    )
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("All"))] + list(PolicyStatus.choices)
     )
@@ -37,7 +46,12 @@ class RefundFilterForm(FilterForm):
         ("needs_action", _("Return to confirm")),
         ("overdue", _("Confirmation overdue")),
     ]
-    q = forms.CharField(label=_("Refund, order or buyer id"), required=False, max_length=64)
+    q = forms.CharField(
+        label=_("Refund, order or buyer id"),
+        required=False,
+        max_length=64,
+        error_messages={"max_length": SEARCH_TOO_LONG},
+    )
     business = forms.ChoiceField(label=_("Business type"), required=False, choices=BUSINESS)
     state = forms.ChoiceField(
         label=_("Claim state"), required=False, choices=[("", _("All"))] + list(ClaimState.choices)

@@ -10,7 +10,8 @@ from django.conf import settings
 from django.urls import reverse
 
 from claims.models import BuyerFeedback, Claim, Policy
-from tests.claims.test_merchant_pages import make_orders, return_on_its_way  # noqa: F401
+from claims.services import decisions
+from tests.claims.test_merchant_pages import make_orders
 from tests.platform_api import events as ev
 
 pytestmark = pytest.mark.django_db
@@ -36,6 +37,16 @@ def _file(name: str, data: bytes) -> io.BytesIO:
 def _in(merchant, language):
     merchant.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     return merchant
+
+
+@pytest.fixture
+def return_on_its_way(client, shop, rita):
+    """RO1, a return approved and shipped: the merchant may refuse it (R34)."""
+    make_orders(client, shop, 2)
+    claim = Claim.objects.get(refund__platform_refund_id="RO1")
+    decisions.claim_approve(claim_id=claim.pk, actor=rita)
+    ev.send(client, ev.return_shipped("RO1"))
+    return claim
 
 
 @pytest.fixture
@@ -101,7 +112,7 @@ def test_R60_an_empty_report_names_each_missing_field_on_a_page_that_reloads(
 
 def test_R60_a_report_from_a_claim_with_errors_stays_on_the_claims_report_page(
     merchant,
-    return_on_its_way,  # noqa: F811
+    return_on_its_way,
 ):
     url = reverse("claims:claim_report", args=[return_on_its_way.pk])
     response = _in(merchant, "en").post(url, {"category": "other", "description": "  "})
@@ -117,7 +128,7 @@ def test_R60_a_report_from_a_claim_with_errors_stays_on_the_claims_report_page(
 def test_R34_a_refusal_with_a_fake_photo_says_so_beside_the_photos_and_keeps_the_note(
     merchant,
     return_on_its_way,
-    language,  # noqa: F811
+    language,
 ):
     url = reverse("claims:refuse", args=[return_on_its_way.pk])
     response = _in(merchant, language).post(
@@ -135,7 +146,7 @@ def test_R34_a_refusal_with_a_fake_photo_says_so_beside_the_photos_and_keeps_the
 
 def test_R34_a_refusal_without_a_ground_asks_for_the_photos_again_and_for_the_ground(
     merchant,
-    return_on_its_way,  # noqa: F811
+    return_on_its_way,
 ):
     url = reverse("claims:refuse", args=[return_on_its_way.pk])
     response = _in(merchant, "zh-hans").post(
@@ -151,7 +162,7 @@ def test_R34_a_refusal_without_a_ground_asks_for_the_photos_again_and_for_the_gr
 def test_R34_a_service_refusal_in_developer_words_reaches_the_page_as_a_sentence(
     merchant,
     return_on_its_way,
-    monkeypatch,  # noqa: F811
+    monkeypatch,
 ):
     """Whatever a service says in the event API's words (a class name in brackets), the
     page shows the translated sentence of its code, beside the photos."""
