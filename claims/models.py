@@ -225,6 +225,10 @@ class Policy(models.Model):
             ),
             # the list sorted by premium, either way (issue 11)
             models.Index(fields=["shop", "-premium", "-id"], name="policy_shop_premium_idx"),
+            models.Index(
+                fields=["shop", "claim_status", "-premium", "-id"],
+                name="policy_status_premium_idx",
+            ),
         ]
 
     def __str__(self):

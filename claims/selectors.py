@@ -97,7 +97,13 @@ def policies_for_shop(
     ):
         policies = policies.filter(claim_status=status)
     elif status == PolicyStatus.AWAITING_RECEIPT:
-        policies = policies.filter(claim_status=PolicyClaimStatus.NONE, coverage_start__isnull=True)
+        # coverage_end is set with coverage_start, at receipt: said too, it is an index
+        # condition (shop, claim_status, coverage_end) for the list's total (issue 11)
+        policies = policies.filter(
+            claim_status=PolicyClaimStatus.NONE,
+            coverage_start__isnull=True,
+            coverage_end__isnull=True,
+        )
     elif status == PolicyStatus.IN_COVERAGE:
         policies = policies.filter(claim_status=PolicyClaimStatus.NONE, coverage_end__gte=now)
     elif status == PolicyStatus.EXPIRED:
@@ -215,6 +221,26 @@ def refunds_for_shop(
         # state, submitted_at) serves the list instead of a join tried row by row (issue 10).
         return refunds.filter(claim__shop=shop).order_by("-claim__submitted_at", "-id")
     return refunds.order_by("-requested_at", "-id")
+
+
+def refunds_to_count(
+    refunds: QuerySet, *, shop, business: str = "", state: str = "", due: str = "", q: str = ""
+) -> QuerySet:
+    """What the refund list's total counts (issue 11): the same rows, read from the claims'
+    index (shop, state, submitted_at) when the list is of claims in a state, since a claim
+    is the request's own (one per covered request); else the list itself."""
+    if (q or "").strip() or not (state or due in ("needs_action", "overdue")):
+        return refunds
+    if business == "merchant":  # merchant-handled requests have no claim
+        return Claim.objects.none()
+    if due in ("needs_action", "overdue"):
+        if state and state != ClaimState.RETURN_SHIPPED:
+            return Claim.objects.none()
+        claims = Claim.objects.filter(shop=shop, state=ClaimState.RETURN_SHIPPED)
+        if due == "overdue":
+            claims = claims.filter(receipt_due_at__lt=timezone.now())
+        return claims.order_by("-submitted_at", "-id")
+    return Claim.objects.filter(shop=shop, state=state).order_by("-submitted_at", "-id")
 
 
 def claims_awaiting_merchant(*, shop) -> QuerySet:

@@ -36,9 +36,12 @@ def _decode(cursor: str) -> tuple[dt.datetime | Decimal, int] | None:
 
 
 def capped_total(queryset: QuerySet, cap: int = TOTAL_CAP) -> tuple[int, bool]:
-    """(rows, more): the rows of `queryset` counted up to `cap` (COUNT over a LIMIT cap + 1
-    subquery: bounded like a page), and whether there are more than `cap`."""
-    count = queryset.order_by()[: cap + 1].count()
+    """(rows, more): the rows of `queryset` counted up to `cap`, and whether there are more.
+
+    COUNT over the first cap + 1 rows in the list's own order: the index that serves the
+    page serves the count, which so reads at most cap + 1 of its entries (without the
+    order, the planner counts a big shop's rows by a sequential scan)."""
+    count = queryset.values("pk")[: cap + 1].count()
     return min(count, cap), count > cap
 
 

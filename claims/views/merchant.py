@@ -127,13 +127,19 @@ def _refunds(request):
     )
 
 
+def _count_filters(form) -> dict:
+    return {name: form.valid[name] for name in ("business", "state", "due", "q")}
+
+
 @require_GET
 @merchant_required
 def refund_list(request):
     form, refunds = _refunds(request)
     key, descending = form.order(time_key=ordering_key(refunds))
     page = keyset_page(refunds, request.GET, key=key, descending=descending)
-    page.total, page.more = capped_total(refunds)
+    page.total, page.more = capped_total(
+        selectors.refunds_to_count(refunds, shop=request.shop, **_count_filters(form))
+    )
     context = {"form": form, "page": page, "now": timezone.now()}
     return _list_page(request, "claims/refund_list.html", context)
 
