@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from invoicing import selectors, services
-from invoicing.forms import InvoiceRequestForm
+from invoicing.forms import InvoiceFilterForm, InvoiceRequestForm
 from invoicing.models import InvoiceRequest
 from portal.clock import today
 from portal.formkit import user_message
@@ -29,10 +29,20 @@ VIEW_PERMISSION = "invoicing.view_invoicerequest"
 @merchant_required
 def records(request):
     """R74: every request with amount, deadline, status, invoice and tracking numbers."""
+    form = InvoiceFilterForm(request.GET)
+    invoices = list(
+        selectors.invoices_for_shop(
+            shop=request.shop,
+            state=form.valid["state"],
+            order=form.order(time_key="submitted_at"),
+        )
+    )
+    # a shop asks for a few invoices a year: the whole list, its total is its length
+    page = {"total": len(invoices), "more": False}
     return render(
         request,
         "invoicing/records.html",
-        {"invoices": selectors.invoices_for_shop(shop=request.shop)},
+        {"invoices": invoices, "form": form, "page": page},
     )
 
 

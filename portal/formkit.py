@@ -36,14 +36,17 @@ CODE_MESSAGES = {
 
 def user_messages(error: ValidationError) -> list[str]:
     """The person's sentences for `error` (each once, in order). The services' messages are
-    translated sentences (gettext_lazy, filled in with their params) except under the codes
-    of CODE_MESSAGES; a plain message without a code goes through the catalog."""
+    translated sentences (gettext_lazy, filled in with their params); a plain text under a
+    code of CODE_MESSAGES is replaced by that code's sentence, one without a code goes
+    through the catalog."""
     sentences: list[str] = []
     for item in error.error_list if hasattr(error, "error_list") else [error]:
         message = item.message
-        if item.code in CODE_MESSAGES:
+        if isinstance(message, Promise):
+            text = str(message)
+        elif item.code in CODE_MESSAGES:
             text = str(CODE_MESSAGES[item.code])
-        elif item.code is None and not isinstance(message, Promise):
+        elif item.code is None:
             text = gettext(str(message))
         else:
             text = str(message)
