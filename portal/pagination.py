@@ -53,6 +53,8 @@ class Page:
     params: dict = field(default_factory=dict)
     total: int | None = None  # set by the view: capped_total's count
     more: bool = False  # more rows than `total` says (the count stopped at its cap)
+    # what the pager's links say: "newer"/"older" by time (either way), pages by amount
+    pager: str = "newer_older"
 
     def _url(self, key: str, cursor: str) -> str:
         query = {k: v for k, v in self.params.items() if k not in ("after", "before") and v}
@@ -135,4 +137,5 @@ def keyset_page(
         next_cursor=_encode(value_of(rows[-1]), rows[-1].pk) if rows and has_older else None,
         prev_cursor=_encode(value_of(rows[0]), rows[0].pk) if rows and has_newer else None,
         params=plain,
+        pager="pages" if amount else ("newer_older" if descending else "older_newer"),
     )

@@ -191,3 +191,14 @@ def test_a_cursor_of_another_sort_gives_the_first_page_not_an_error(merchant, cl
     assert response.status_code == 200 and len(response.context["page"]) == 2
     odd = merchant.get(reverse("claims:policies"), {"after": "nNaN_1"})
     assert odd.status_code == 200 and len(odd.context["page"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("sort", "label"), [("", "Older →"), ("oldest", "Newer →"), ("amount_desc", "Next page →")]
+)
+def test_the_pager_says_where_its_link_goes_in_each_sort(merchant, client, shop, sort, label):
+    make_orders(client, shop, 51, refunds=False)
+
+    body = _in(merchant, "en").get(reverse("claims:policies"), {"sort": sort}).content.decode()
+
+    assert f'rel="next">{label}</a>' in body
