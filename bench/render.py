@@ -82,10 +82,13 @@ def context_for(request) -> dict:
         return {"form": form, "page": page}
     if request.path.startswith("/payouts/"):
         from claims import selectors
+        from claims.forms import payout_filters
 
-        payouts = selectors.payouts_for_shop(shop=request.shop)
+        form, filters = payout_filters(request.GET)  # issue 11: the list has filters now
+        payouts = selectors.payouts_for_shop(shop=request.shop, **filters)
         page = keyset_page(payouts, request.GET, key="paid_at")
-        return {"page": page, "months": selectors.payout_months(shop=request.shop)}
+        months = selectors.payout_months(shop=request.shop)
+        return {"page": page, "months": months, "form": form}
     form, rows = views._refunds(request)
     page = keyset_page(rows, request.GET, key=ordering_key(rows))
     return {"form": form, "page": page, "now": timezone.now()}

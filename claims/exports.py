@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from claims import selectors
-from claims.forms import policy_filters, refund_filters
+from claims.forms import payout_filters, policy_filters, refund_filters
 from claims.models import (
     ClaimState,
     NotCoveredReason,
@@ -117,9 +117,10 @@ def refunds(*, shop, params, now) -> CsvTable:
 
 @register("payouts", label=gettext_lazy("Payouts"))
 def payouts(*, shop, params, now) -> CsvTable:
+    _form, filters = payout_filters(params)
     return CsvTable(
         filename="payouts.csv",
-        rows=selectors.payouts_for_shop(shop=shop),
+        rows=selectors.payouts_for_shop(shop=shop, **filters),
         columns=[
             local_time(_("Paid at"), "paid_at"),
             field(_("Refund id"), "claim__refund__platform_refund_id"),

@@ -241,6 +241,12 @@ class Policy(models.Model):
             models.Index(
                 fields=["shop", "claim_status", "-issued_at", "-id"], name="policy_shop_status_idx"
             ),
+            # the list sorted by premium, either way (issue 11)
+            models.Index(fields=["shop", "-premium", "-id"], name="policy_shop_premium_idx"),
+            models.Index(
+                fields=["shop", "claim_status", "-premium", "-id"],
+                name="policy_status_premium_idx",
+            ),
         ]
 
     def __str__(self):
@@ -341,6 +347,8 @@ class RefundRequest(FSMModelMixin, models.Model):
             models.Index(fields=["shop", "-requested_at", "-id"]),
             models.Index(fields=["shop", "covered", "-requested_at"]),
             models.Index(fields=["buyer", "requested_at"]),
+            # the list sorted by amount, either way (issue 11)
+            models.Index(fields=["shop", "-amount", "-id"], name="refund_shop_amount_idx"),
         ]
 
     def __str__(self):
@@ -716,7 +724,11 @@ class Payout(models.Model):
         verbose_name = _("claim payout")
         verbose_name_plural = _("claim payouts")
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payout_positive")]
-        indexes = [models.Index(fields=["shop", "-paid_at"])]
+        indexes = [
+            models.Index(fields=["shop", "-paid_at"]),
+            # the list sorted by amount, either way (issue 11)
+            models.Index(fields=["shop", "-amount", "-id"], name="payout_shop_amount_idx"),
+        ]
 
     def __str__(self):
         return f"{self.claim_id}: {self.amount}"

@@ -99,7 +99,13 @@ def policies_for_shop(
     ):
         policies = policies.filter(claim_status=status)
     elif status == PolicyStatus.AWAITING_RECEIPT:
-        policies = policies.filter(claim_status=PolicyClaimStatus.NONE, coverage_start__isnull=True)
+        # coverage_end is set with coverage_start, at receipt: said too, it is an index
+        # condition (shop, claim_status, coverage_end) for the list's total (issue 11)
+        policies = policies.filter(
+            claim_status=PolicyClaimStatus.NONE,
+            coverage_start__isnull=True,
+            coverage_end__isnull=True,
+        )
     elif status == PolicyStatus.IN_COVERAGE:
         policies = policies.filter(claim_status=PolicyClaimStatus.NONE, coverage_end__gte=now)
     elif status == PolicyStatus.EXPIRED:
@@ -219,6 +225,26 @@ def refunds_for_shop(
     return refunds.order_by("-requested_at", "-id")
 
 
+def refunds_to_count(
+    refunds: QuerySet, *, shop, business: str = "", state: str = "", due: str = "", q: str = ""
+) -> QuerySet:
+    """What the refund list's total counts (issue 11): the same rows, read from the claims'
+    index (shop, state, submitted_at) when the list is of claims in a state, since a claim
+    is the request's own (one per covered request); else the list itself."""
+    if (q or "").strip() or not (state or due in ("needs_action", "overdue")):
+        return refunds
+    if business == "merchant":  # merchant-handled requests have no claim
+        return Claim.objects.none()
+    if due in ("needs_action", "overdue"):
+        if state and state != ClaimState.RETURN_SHIPPED:
+            return Claim.objects.none()
+        claims = Claim.objects.filter(shop=shop, state=ClaimState.RETURN_SHIPPED)
+        if due == "overdue":
+            claims = claims.filter(receipt_due_at__lt=timezone.now())
+        return claims.order_by("-submitted_at", "-id")
+    return Claim.objects.filter(shop=shop, state=state).order_by("-submitted_at", "-id")
+
+
 def claims_awaiting_merchant(*, shop) -> QuerySet:
     """What needs the merchant now: returns on their way, most urgent first (R34, R38)."""
     return (
@@ -228,21 +254,29 @@ def claims_awaiting_merchant(*, shop) -> QuerySet:
     )
 
 
-def payouts_for_shop(*, shop) -> QuerySet:
+def payouts_for_shop(*, shop, paid_from=None, paid_to=None) -> QuerySet:
+    """R35: the shop's payouts, newest first; paid in [paid_from, paid_to) when given."""
     from claims.models import Payout
 
-    return (
-        Payout.objects.filter(shop=shop)
-        .select_related("claim", "claim__refund", "claim__refund__order")
-        .order_by("-paid_at", "-id")
+    payouts = Payout.objects.filter(shop=shop)
+    if paid_from:
+        payouts = payouts.filter(paid_at__gte=paid_from)
+    if paid_to:
+        payouts = payouts.filter(paid_at__lt=paid_to)
+    return payouts.select_related("claim", "claim__refund", "claim__refund__order").order_by(
+        "-paid_at", "-id"
     )
 
 
-def feedback_for_shop(*, shop) -> QuerySet:
-    return (
-        BuyerFeedback.objects.filter(shop=shop)
-        .select_related("buyer", "policy", "claim", "claim__refund")
-        .order_by("-created_at", "-id")
+def feedback_for_shop(*, shop, state: str = "", category: str = "") -> QuerySet:
+    """R60: the shop's reports of buyers, newest first, by outcome and problem."""
+    reports = BuyerFeedback.objects.filter(shop=shop)
+    if state:
+        reports = reports.filter(state=state)
+    if category:
+        reports = reports.filter(category=category)
+    return reports.select_related("buyer", "policy", "claim", "claim__refund").order_by(
+        "-created_at", "-id"
     )
 
 

@@ -3,9 +3,10 @@ from django.utils.translation import gettext_lazy as _
 
 from enrollment.services import REASON_REQUIRED, TERMS_NOT_ACCEPTED
 from enrollment.validators import validate_alipay_account, validate_phone
+from portal.formkit import PortalForm
 
 
-class ApplicationForm(forms.Form):
+class ApplicationForm(PortalForm):
     """R11: what the merchant confirms when applying."""
 
     alipay_account = forms.CharField(
@@ -32,7 +33,7 @@ class ApplicationForm(forms.Form):
     )
 
 
-class ExitRequestForm(forms.Form):
+class ExitRequestForm(PortalForm):
     reason = forms.CharField(
         label=_("Why does your shop want to exit?"),
         max_length=1000,

@@ -5,12 +5,13 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from enrollment import selectors, services
 from enrollment.forms import ApplicationForm, ExitRequestForm
 from enrollment.models import Enrollment
 from portal import audit
+from portal.formkit import user_message
 from portal.merchant import merchant_required, shop_get_or_404
 
 
@@ -31,7 +32,7 @@ def _overview_context(shop, *, application_form=None, exit_form=None) -> dict:
         try:
             services.enrollment_can_apply(shop=shop, at=now)
         except ValidationError as error:
-            context["cannot_apply"] = error.messages[0]
+            context["cannot_apply"] = user_message(error)
         else:
             context["application_form"] = application_form or ApplicationForm()
     elif open_enrollment.is_in_force:
@@ -46,18 +47,22 @@ def overview(request):
     return render(request, "enrollment/overview.html", _overview_context(request.shop))
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @merchant_required
 def apply(request):
+    """A POST with errors renders the overview here, with the form as typed; this URL also
+    answers GET (a reload, the language switch): back to the overview (issue 11)."""
+    if request.method == "GET":
+        return redirect("enrollment:overview")
     form = ApplicationForm(request.POST)
     if form.is_valid():
         try:
             services.enrollment_apply(shop=request.shop, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
             if not hasattr(error, "error_dict"):  # the shop may not apply (R10, R11, R15)
-                messages.error(request, error.messages[0])
+                messages.error(request, user_message(error))
                 return redirect("enrollment:overview")
-            form.add_error(None, error)
+            form.add_service_error(error)
         else:
             messages.success(request, _("Application submitted. The insurer will review it."))
             return redirect("enrollment:overview")
@@ -68,9 +73,12 @@ def apply(request):
     return render(request, "enrollment/overview.html", context, status=400)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @merchant_required
 def request_exit(request):
+    """As `apply`: errors beside the field here, GET back to the overview (issue 11)."""
+    if request.method == "GET":
+        return redirect("enrollment:overview")
     form = ExitRequestForm(request.POST)
     if form.is_valid():
         try:
@@ -78,7 +86,7 @@ def request_exit(request):
                 shop=request.shop, actor=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            messages.error(request, error.messages[0])
+            messages.error(request, user_message(error))
             return redirect("enrollment:overview")
         messages.success(request, _("Exit requested. Your service specialist will carry it out."))
         return redirect("enrollment:overview")
@@ -96,7 +104,7 @@ def withdraw_exit(request):
     try:
         services.enrollment_withdraw_exit_request(shop=request.shop, actor=request.user)
     except ValidationError as error:
-        messages.error(request, error.messages[0])
+        messages.error(request, user_message(error))
     else:
         messages.success(request, _("Exit request withdrawn. Your service keeps running."))
     return redirect("enrollment:overview")

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 from exports import registry, services
 from exports.models import CsvExport
 from portal.csv_export import csv_response, more_rows_than
+from portal.formkit import user_message
 from portal.merchant import (
     merchant_required,
     private_file_owner_or_404,
@@ -48,7 +49,7 @@ def export_or_stream(request, kind: str, form_class=None):
             now=now,
         )
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        messages.error(request, user_message(error))
         return redirect("exports:list")
     return redirect("exports:detail", pk=export.pk)
 

@@ -9,13 +9,14 @@ from django.utils.translation import gettext_lazy as _
 
 from enrollment.validators import validate_phone
 from invoicing import services
-from invoicing.models import InvoiceType
+from invoicing.models import InvoiceState, InvoiceType
 from invoicing.validators import (
     normalize_taxpayer_id,
     validate_invoice_number,
     validate_taxpayer_id,
     validate_tracking_number,
 )
+from portal.formkit import SORTS, FilterForm, PortalForm
 
 MONTH = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?\s*$")
 MONTH_INVALID = _("Enter a month as YYYY-MM, e.g. 2026-05.")
@@ -52,7 +53,7 @@ class TaxpayerIdField(forms.CharField):
         return normalize_taxpayer_id(super().to_python(value))
 
 
-class InvoiceRequestForm(forms.Form):
+class InvoiceRequestForm(PortalForm):
     """R70: period in whole months, type, title, taxpayer id, e-mail; an address for paper."""
 
     first_month = MonthField(label=_("From (month)"))
@@ -113,7 +114,7 @@ class InvoiceRequestForm(forms.Form):
 # --- finance's admin forms (R73) ---
 
 
-class IssueForm(forms.Form):
+class IssueForm(PortalForm):
     invoice_number = forms.CharField(
         label=_("invoice number"), max_length=20, validators=[validate_invoice_number]
     )
@@ -127,16 +128,26 @@ class IssueForm(forms.Form):
     )
 
 
-class ShipForm(forms.Form):
+class ShipForm(PortalForm):
     carrier = forms.CharField(label=_("carrier"), max_length=50, initial="顺丰速运")
     tracking_number = forms.CharField(
         label=_("tracking number"), max_length=40, validators=[validate_tracking_number]
     )
 
 
-class RejectForm(forms.Form):
+class RejectForm(PortalForm):
     reason = forms.CharField(
         label=_("reason (shown to the merchant)"),
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": services.REASON_REQUIRED},
     )
+
+
+class InvoiceFilterForm(FilterForm):
+    """R74: the records by status, newest or largest first (issue 11)."""
+
+    state = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All"))] + list(InvoiceState.choices)
+    )
+    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=SORTS)
+    amount_key = "amount"

@@ -43,9 +43,16 @@ def premiums_charged_exist(*, shop: Shop, period_start: dt.date, period_end: dt.
     ).exists()
 
 
-def invoices_for_shop(*, shop: Shop) -> QuerySet[InvoiceRequest]:
-    """R74: every request of the shop, newest first. One query, whatever the number."""
-    return InvoiceRequest.objects.filter(shop=shop).order_by("-submitted_at", "-id")
+def invoices_for_shop(
+    *, shop: Shop, state: str = "", order: tuple[str, bool] = ("submitted_at", True)
+) -> QuerySet[InvoiceRequest]:
+    """R74: every request of the shop (in `state` if given), newest first unless `order`
+    says (key, descending) otherwise. One query, whatever the number."""
+    invoices = InvoiceRequest.objects.filter(shop=shop)
+    if state:
+        invoices = invoices.filter(state=state)
+    key, descending = order
+    return invoices.order_by(f"-{key}", "-id") if descending else invoices.order_by(key, "id")
 
 
 def invoice_latest(*, shop: Shop) -> InvoiceRequest | None:

@@ -11,9 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from invoicing import selectors, services
-from invoicing.forms import InvoiceRequestForm
+from invoicing.forms import InvoiceFilterForm, InvoiceRequestForm
 from invoicing.models import InvoiceRequest
 from portal.clock import today
+from portal.formkit import user_message
 from portal.merchant import (
     merchant_required,
     private_file_owner_or_404,
@@ -28,10 +29,20 @@ VIEW_PERMISSION = "invoicing.view_invoicerequest"
 @merchant_required
 def records(request):
     """R74: every request with amount, deadline, status, invoice and tracking numbers."""
+    form = InvoiceFilterForm(request.GET)
+    invoices = list(
+        selectors.invoices_for_shop(
+            shop=request.shop,
+            state=form.valid["state"],
+            order=form.order(time_key="submitted_at"),
+        )
+    )
+    # a shop asks for a few invoices a year: the whole list, its total is its length
+    page = {"total": len(invoices), "more": False}
     return render(
         request,
         "invoicing/records.html",
-        {"invoices": selectors.invoices_for_shop(shop=request.shop)},
+        {"invoices": invoices, "form": form, "page": page},
     )
 
 
@@ -56,14 +67,6 @@ def _expected_amount(request) -> Decimal | None:
         return None
 
 
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 @require_http_methods(["GET", "POST"])
 @merchant_required
 def request_new(request):
@@ -81,7 +84,7 @@ def request_new(request):
                 shop=request.shop, first_month=data["first_month"], last_month=data["last_month"]
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            form.add_service_error(error)
     expected = _expected_amount(request)
     if quote is not None and "confirm" in request.POST and expected is not None:
         try:
@@ -90,10 +93,10 @@ def request_new(request):
             )
         except ValidationError as error:
             if getattr(error, "code", None) == "amount_changed":
-                messages.warning(request, error.messages[0])
+                messages.warning(request, user_message(error))
             else:
                 quote = None
-                _add_errors(form, error)
+                form.add_service_error(error)
         else:
             messages.success(
                 request,
@@ -117,7 +120,7 @@ def cancel(request, pk: int):
             invoice_id=invoice.pk, shop=request.shop, actor=request.user
         )
     except ValidationError as error:
-        messages.error(request, error.messages[0])
+        messages.error(request, user_message(error))
     else:
         messages.success(
             request, _("Invoice request cancelled. Its premiums can be requested again.")

@@ -21,9 +21,10 @@ from django_fsm import can_proceed
 from django_fsm_log.admin import StateLogInline
 
 from portal import audit_labels
+from portal.formkit import PortalForm, user_message
 
 
-class NoteForm(forms.Form):
+class NoteForm(PortalForm):
     """An optional note for the audit trail of a transition."""
 
     note = forms.CharField(
@@ -31,7 +32,7 @@ class NoteForm(forms.Form):
     )
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(PortalForm):
     """A required reason, shown to the merchant (rejections)."""
 
     reason = forms.CharField(
@@ -122,11 +123,14 @@ class TransitionAdminMixin:
         if request.method == "POST" and form.is_valid():
             try:
                 transition.service(obj_id=obj.pk, actor=request.user, **form.cleaned_data)
-            except ValidationError as error:
+            except ValidationError as error:  # in words staff read (issue 11)
                 if transition.form is not None and hasattr(error, "error_dict"):
-                    form.add_error(None, error)
+                    if isinstance(form, PortalForm):
+                        form.add_service_error(error)
+                    else:
+                        form.add_error(None, error)
                 else:
-                    self.message_user(request, " ".join(error.messages), messages.ERROR)
+                    self.message_user(request, user_message(error), messages.ERROR)
                     return HttpResponseRedirect(change_url)
             else:
                 done = _("%(action)s: %(object)s") % {"action": transition.label, "object": obj}

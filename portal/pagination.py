@@ -1,29 +1,48 @@
 """Keyset ("cursor") pagination: page 2,000 costs what page 1 costs.
 
-Lists are ordered by (time desc, id desc); a cursor is the last row's (time, id). No
-OFFSET and no COUNT(*) over a million rows.
+Lists are ordered by (key, id), both descending (newest first) or both ascending; the key
+is a time or an amount (issue 11: a merchant sorts by either), a cursor the last row's
+(key, id). No OFFSET and no COUNT(*) over a million rows: the total a list shows is counted
+up to TOTAL_CAP rows ("more than 1,000").
 """
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from operator import attrgetter
 from urllib.parse import urlencode
 
-from django.db.models import Q, QuerySet
+from django.db.models import DecimalField, Q, QuerySet
 
 PER_PAGE = 50
+TOTAL_CAP = 1000
 
 
-def _encode(value: dt.datetime, pk: int) -> str:
+def _encode(value, pk: int) -> str:
+    if isinstance(value, Decimal):
+        return f"n{value}_{pk}"
     return f"{value.timestamp():.6f}_{pk}"
 
 
-def _decode(cursor: str) -> tuple[dt.datetime, int] | None:
+def _decode(cursor: str) -> tuple[dt.datetime | Decimal, int] | None:
     try:
         stamp, pk = cursor.split("_", 1)
+        if stamp.startswith("n"):
+            amount = Decimal(stamp[1:])
+            return (amount, int(pk)) if amount.is_finite() else None
         return dt.datetime.fromtimestamp(float(stamp), tz=dt.UTC), int(pk)
-    except (ValueError, OverflowError, OSError):
+    except (ValueError, OverflowError, OSError, InvalidOperation):
         return None
+
+
+def capped_total(queryset: QuerySet, cap: int = TOTAL_CAP) -> tuple[int, bool]:
+    """(rows, more): the rows of `queryset` counted up to `cap`, and whether there are more.
+
+    COUNT over the first cap + 1 rows in the list's own order: the index that serves the
+    page serves the count, which so reads at most cap + 1 of its entries (without the
+    order, the planner counts a big shop's rows by a sequential scan)."""
+    count = queryset.values("pk")[: cap + 1].count()
+    return min(count, cap), count > cap
 
 
 @dataclass
@@ -32,6 +51,10 @@ class Page:
     next_cursor: str | None
     prev_cursor: str | None
     params: dict = field(default_factory=dict)
+    total: int | None = None  # set by the view: capped_total's count
+    more: bool = False  # more rows than `total` says (the count stopped at its cap)
+    # what the pager's links say: "newer"/"older" by time (either way), pages by amount
+    pager: str = "newer_older"
 
     def _url(self, key: str, cursor: str) -> str:
         query = {k: v for k, v in self.params.items() if k not in ("after", "before") and v}
@@ -58,32 +81,52 @@ def ordering_key(queryset: QuerySet) -> str:
     return queryset.query.order_by[0].removeprefix("-")
 
 
-def keyset_page(queryset: QuerySet, params, *, key: str, per_page: int = PER_PAGE) -> Page:
-    """`queryset` ordered by (-key, -id); `params` is request.GET (after= / before= cursors).
-    `key` may follow a relation ("claim__submitted_at")."""
+def _field(model, key: str):
+    for name in key.split("__"):
+        field = model._meta.get_field(name)
+        model = field.related_model
+    return field
+
+
+def keyset_page(
+    queryset: QuerySet, params, *, key: str, per_page: int = PER_PAGE, descending: bool = True
+) -> Page:
+    """`queryset` ordered by (key, id), descending unless `descending=False`; `params` is
+    request.GET (after= / before= cursors). `key` may follow a relation
+    ("claim__submitted_at") and be a time or an amount."""
     value_of = attrgetter(key.replace("__", "."))
+    on, back = ("lt", "gt") if descending else ("gt", "lt")  # toward older rows / newer
+    order = (f"-{key}", "-id") if descending else (key, "id")
     after = _decode(params.get("after", "")) if params.get("after") else None
     before = _decode(params.get("before", "")) if params.get("before") else None
+    amount = isinstance(_field(queryset.model, key), DecimalField)
+    # a cursor of the other sort (a time for an amount, an edited URL): the first page
+    after, before = (
+        c if c and isinstance(c[0], Decimal) == amount else None for c in (after, before)
+    )
     plain = {k: params.get(k) for k in params}
     if before:
         value, pk = before
         rows = list(
             queryset.filter(
-                Q(**{f"{key}__gte": value}),
-                Q(**{f"{key}__gt": value}) | Q(**{key: value, "id__gt": pk}),
-            ).order_by(key, "id")[: per_page + 1]
+                Q(**{f"{key}__{back}e": value}),
+                Q(**{f"{key}__{back}": value}) | Q(**{key: value, f"id__{back}": pk}),
+            ).order_by(*(o.removeprefix("-") if descending else f"-{o}" for o in order))[
+                : per_page + 1
+            ]
         )
         has_newer = len(rows) > per_page
         rows = list(reversed(rows[:per_page]))
         has_older = True
     else:
+        queryset = queryset.order_by(*order)
         if after:
             value, pk = after
             # `key <= value` is implied by the OR; stated alone it gives the index scan its
             # starting point (without it, page 2,000 reads and skips the 99,950 rows before).
             queryset = queryset.filter(
-                Q(**{f"{key}__lte": value}),
-                Q(**{f"{key}__lt": value}) | Q(**{key: value, "id__lt": pk}),
+                Q(**{f"{key}__{on}e": value}),
+                Q(**{f"{key}__{on}": value}) | Q(**{key: value, f"id__{on}": pk}),
             )
         rows = list(queryset[: per_page + 1])
         has_older = len(rows) > per_page
@@ -94,4 +137,5 @@ def keyset_page(queryset: QuerySet, params, *, key: str, per_page: int = PER_PAG
         next_cursor=_encode(value_of(rows[-1]), rows[-1].pk) if rows and has_older else None,
         prev_cursor=_encode(value_of(rows[0]), rows[0].pk) if rows and has_newer else None,
         params=plain,
+        pager="pages" if amount else ("newer_older" if descending else "older_newer"),
     )

@@ -80,12 +80,13 @@ RECEIPT_DEADLINE_PASSED = _(
 
 
 def illegal(claim: Claim, name: str) -> ValidationError:
-    message = ILLEGAL % {
+    params = {
         "action": ACTIONS.get(name, name),
         "state": claim.get_state_display(),
         "code": claim.state,  # the R41 name, as the API reports it
     }
-    return ValidationError(message, code="illegal_transition")
+    # the lazy message with its params: a page shows it translated (portal.formkit)
+    return ValidationError(ILLEGAL, code="illegal_transition", params=params)
 
 
 def run(claim: Claim, name: str, *, by, **kwargs) -> None:

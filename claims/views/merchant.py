@@ -13,10 +13,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from claims import dashboard, selectors
 from claims.forms import (
+    FeedbackFilterForm,
     FeedbackForm,
+    PayoutFilterForm,
     PolicyFilterForm,
     RefundFilterForm,
     RefuseReceiptForm,
+    payout_filters,
     policy_filters,
     refund_filters,
 )
@@ -25,9 +28,10 @@ from claims.services import decisions, feedback
 from claims.services.evidence import evidence_discard
 from exports.views import export_or_stream
 from portal import audit
+from portal.formkit import user_message
 from portal.jinja2 import FORM_RENDERER
 from portal.merchant import merchant_required, shop_get_or_404
-from portal.pagination import keyset_page, ordering_key
+from portal.pagination import capped_total, keyset_page, ordering_key
 
 
 @require_GET
@@ -58,7 +62,10 @@ def _list_page(request, template: str, context: dict):
 @merchant_required
 def policy_list(request):
     form, policies = _policies(request)
-    page = keyset_page(selectors.policy_list_columns(policies), request.GET, key="issued_at")
+    key, descending = form.order(time_key="issued_at")
+    columns = selectors.policy_list_columns(policies)
+    page = keyset_page(columns, request.GET, key=key, descending=descending)
+    page.total, page.more = capped_total(policies)
     page.rows = selectors.policy_rows(page.rows, now=timezone.now())
     return _list_page(request, "claims/policy_list.html", {"form": form, "page": page})
 
@@ -121,11 +128,19 @@ def _refunds(request):
     )
 
 
+def _count_filters(form) -> dict:
+    return {name: form.valid[name] for name in ("business", "state", "due", "q")}
+
+
 @require_GET
 @merchant_required
 def refund_list(request):
     form, refunds = _refunds(request)
-    page = keyset_page(refunds, request.GET, key=ordering_key(refunds))
+    key, descending = form.order(time_key=ordering_key(refunds))
+    page = keyset_page(refunds, request.GET, key=key, descending=descending)
+    page.total, page.more = capped_total(
+        selectors.refunds_to_count(refunds, shop=request.shop, **_count_filters(form))
+    )
     context = {"form": form, "page": page, "now": timezone.now()}
     return _list_page(request, "claims/refund_list.html", context)
 
@@ -188,7 +203,7 @@ def claim_confirm_receipt(request, pk: int):
         try:
             decisions.claim_confirm_receipt(claim_id=claim.pk, actor=request.user)
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            messages.error(request, user_message(error))
         else:
             messages.success(
                 request,
@@ -223,11 +238,7 @@ def claim_refuse_receipt(request, pk: int):
             )
         except ValidationError as error:
             evidence_discard(stored)
-            if hasattr(error, "error_dict") and set(error.error_dict) <= set(form.fields):
-                for field_name, errors in error.error_dict.items():
-                    form.add_error(field_name, errors)
-            else:
-                form.add_error(None, error.messages)
+            form.add_service_error(error)
         else:
             messages.success(request, _("Refusal sent to the insurer, who will rule on it."))
             return redirect("claims:claim", pk=claim.pk)
@@ -243,9 +254,12 @@ def claim_refuse_receipt(request, pk: int):
 # --- buyer feedback (R60) ---
 
 
-def _report(request, *, policy=None, claim=None, back):
-    form = FeedbackForm(request.POST, request.FILES)
-    if form.is_valid():
+def _report(request, *, policy=None, claim=None):
+    """R60: the form, on a page of its own: its errors beside their fields and what was
+    typed kept (a POST with errors renders here, a URL that also answers GET: a reload or
+    the language switch shows the form again, issue 11)."""
+    form = FeedbackForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
         stored: list[str] = []
         try:
             feedback.feedback_create(
@@ -260,35 +274,45 @@ def _report(request, *, policy=None, claim=None, back):
             )
         except ValidationError as error:
             evidence_discard(stored)
-            messages.error(request, " ".join(error.messages))
+            form.add_service_error(error)
         else:
             messages.success(request, _("Thank you. The insurer will look into this buyer."))
             return redirect("claims:feedback")
-    else:
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
-    return redirect(back)
+    source = claim.refund.platform_refund_id if claim else policy.policy_no
+    back = f"/claims/{claim.pk}/" if claim else f"/policies/{policy.pk}/"
+    return render(
+        request,
+        "claims/report_buyer.html",
+        {"form": form, "source": source, "back": back},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
-@require_http_methods(["POST"])
+@require_http_methods(["GET", "POST"])
 @merchant_required
 def policy_report_buyer(request, pk: int):
     policy = shop_get_or_404(request, Policy.objects.select_related("order"), pk=pk)
-    return _report(request, policy=policy, back=f"/policies/{policy.pk}/#report")
+    return _report(request, policy=policy)
 
 
-@require_http_methods(["POST"])
+@require_http_methods(["GET", "POST"])
 @merchant_required
 def claim_report_buyer(request, pk: int):
-    claim = _claim(request, pk)
-    return _report(request, claim=claim, back=f"/claims/{claim.pk}/#report")
+    return _report(request, claim=_claim(request, pk))
 
 
 @require_GET
 @merchant_required
 def feedback_list(request):
-    reports = selectors.feedback_for_shop(shop=request.shop)
-    page = keyset_page(reports, request.GET, key="created_at")
-    return render(request, "claims/feedback_list.html", {"page": page})
+    form = FeedbackFilterForm(request.GET)
+    filters = form.valid
+    reports = selectors.feedback_for_shop(
+        shop=request.shop, state=filters["state"], category=filters["category"]
+    )
+    key, descending = form.order(time_key="created_at")
+    page = keyset_page(reports, request.GET, key=key, descending=descending)
+    page.total, page.more = capped_total(reports)
+    return render(request, "claims/feedback_list.html", {"page": page, "form": form})
 
 
 # --- service breaches (R38) ---
@@ -320,13 +344,17 @@ _PAYOUT_COLUMNS = (
 @require_GET
 @merchant_required
 def payout_list(request):
-    payouts = selectors.payouts_for_shop(shop=request.shop).only(*_PAYOUT_COLUMNS)
-    page = keyset_page(payouts, request.GET, key="paid_at")
+    form, filters = payout_filters(request.GET)
+    payouts = selectors.payouts_for_shop(shop=request.shop, **filters).only(*_PAYOUT_COLUMNS)
+    key, descending = form.order(time_key="paid_at")
+    page = keyset_page(payouts, request.GET, key=key, descending=descending)
+    page.total, page.more = capped_total(payouts)
     months = selectors.payout_months(shop=request.shop)  # from the rollups (issue 10)
-    return _list_page(request, "claims/payout_list.html", {"page": page, "months": months})
+    context = {"page": page, "months": months, "form": form}
+    return _list_page(request, "claims/payout_list.html", context)
 
 
 @require_GET
 @merchant_required
 def payout_export(request):
-    return export_or_stream(request, "payouts")
+    return export_or_stream(request, "payouts", PayoutFilterForm)

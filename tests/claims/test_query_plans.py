@@ -266,6 +266,19 @@ def merchant_urls(dataset) -> list[str]:
         "/payouts/",
         "/feedback/",
         "/invoices/",
+        # issue 11: the sorts a merchant may choose, and a bad value beside valid filters
+        "/policies/?sort=oldest",
+        "/policies/?sort=amount_desc",
+        "/policies/?sort=amount_asc",
+        "/policies/?status=claim_paid&issued_from=2026-11-31",
+        "/policies/?status=claim_paid&sort=amount_desc",
+        "/refunds/?sort=amount_desc",
+        "/refunds/?business=warranty&sort=oldest",
+        "/refunds/?business=warranty&state=foo",
+        "/payouts/?sort=amount_desc",
+        "/payouts/?sort=oldest",
+        f"/payouts/?paid_from={dataset['month_ago']}",
+        "/feedback/?sort=oldest",
     ]
 
 

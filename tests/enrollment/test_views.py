@@ -126,11 +126,21 @@ def test_R15_after_exit_the_page_shows_the_reentry_date(client_of, alice, uma):
     assert "2026-05-31" in response.context["cannot_apply"]
 
 
-@pytest.mark.parametrize(
-    "name", ["enrollment:apply", "enrollment:request_exit", "enrollment:withdraw_exit"]
-)
-def test_post_only_urls_reject_get(client_of, alice, name):
-    assert client_of(alice).get(reverse(name)).status_code == 405
+def test_the_post_only_withdraw_url_rejects_get_with_a_page(client_of, alice):
+    response = client_of(alice).get(reverse("enrollment:withdraw_exit"))
+
+    assert response.status_code == 405
+    assert 'data-testid="error-page"' in response.content.decode()
+
+
+@pytest.mark.parametrize("name", ["enrollment:apply", "enrollment:request_exit"])
+def test_issue11_the_form_urls_answer_get_with_the_overview(client_of, alice, name):
+    """After an error the address bar holds these URLs: a reload or the language switch
+    (a GET) finds the overview, not a 405."""
+    response = client_of(alice).get(reverse(name))
+
+    assert response.status_code == 302
+    assert response.url == reverse("enrollment:overview")
 
 
 def test_R100_another_shops_enrollment_is_a_404(client_of, alice, bob):
