@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('claims', '0009_fill_rollups'),
+        ('claims', '0010_admin_verbose_names_sla'),
         ('enrollment', '0004_invitation_state_merchant_users'),
     ]
 
