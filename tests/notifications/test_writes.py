@@ -124,9 +124,10 @@ def test_a_receipt_deadline_within_a_day_is_told_once_dated_a_day_before_it(ship
 
 
 def test_the_sweep_tells_a_coming_deadline_and_a_passed_one_is_a_breach_not_a_notice(shipped):
-    result = sweep_deadlines(now=shipped.receipt_due_at - dt.timedelta(hours=2))
-    assert result.receipt_notices == 1
-    assert sweep_deadlines(now=shipped.receipt_due_at - dt.timedelta(hours=1)).receipt_notices == 0
+    sweep_deadlines(now=shipped.receipt_due_at - dt.timedelta(hours=2))
+    assert receipt_notices().count() == 1
+    sweep_deadlines(now=shipped.receipt_due_at - dt.timedelta(hours=1))
+    assert receipt_notices().count() == 1
 
     sweep_deadlines(now=shipped.receipt_due_at + dt.timedelta(hours=1))
 
