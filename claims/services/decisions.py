@@ -47,7 +47,8 @@ from claims.models import (
     policy_claim_status,
 )
 from enrollment.models import Enrollment
-from portal import fsm
+from portal import changes, fsm
+from portal.changes import Change
 from portal.transactions import cached, service
 
 ACTIONS = {
@@ -192,6 +193,7 @@ def record_breach(claim: Claim, *, cause: str, at: dt.datetime) -> ServiceBreach
         recorded_at=at,
     )
     rollups.record_breaches([(breach.shop_id, breach.recorded_at)])
+    changes.announce([Change(Claim, claim, "breach", at)])  # R111 merchant.breach
     return breach
 
 

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from claims import rollups
 from claims.models import COVERAGE_HOURS, Buyer, Order, OrderLine, Policy
 from enrollment import selectors as enrollment_selectors
+from portal import changes
 from portal.clock import local_date
 from portal.money import money
 from portal.transactions import cached, service
@@ -184,6 +185,7 @@ def order_ship(*, order_id: str, shipped_at: dt.datetime) -> Policy | None:
     policy = new_policy(order)
     policy.save(force_insert=True)
     rollups.record_policies_issued([(policy.shop_id, policy.issued_at, policy.premium)])
+    changes.announce_one(policy, "issue", at=policy.issued_at)  # R111 policy.issued
     return policy
 
 
@@ -199,4 +201,5 @@ def order_receive(*, order_id: str, received_at: dt.datetime) -> Order:
     Policy.objects.filter(order=order).update(
         coverage_start=received_at, coverage_end=coverage_end(received_at)
     )
+    changes.announce_one(order, "receive", at=received_at)  # R111 policy.issued, covered
     return order

@@ -71,6 +71,8 @@ from claims.models import (
     policy_claim_status,
 )
 from enrollment.models import Enrollment
+from portal import changes
+from portal.changes import Change
 
 CHUNK = 2_000  # claims per transaction: bounded lock time, and IN lists well within limits
 
@@ -226,6 +228,7 @@ def _close_timeouts(ids: list[int], now: dt.datetime) -> int:
             [("close_timeout", ClaimState.AWAITING_RETURN, ClaimState.CLOSED_TIMEOUT, R33_CLOSED)],
         )
         _refresh_policies(policies)
+        _announce(ids, "return_due_at", ["close_timeout"])
         # the merchant figures (issue 10), last: rollup rows are the last locks taken
         rollups.record_claims_settled(
             ids, ClaimState.AWAITING_RETURN, ClaimState.CLOSED_TIMEOUT, with_money=False
@@ -310,6 +313,8 @@ def _take_as_received(ids: list[int], now: dt.datetime) -> int:
             ),
         )
         _refresh_policies(policies)
+        # in the per-claim path's order: the breach (decisions.record_breach), then the refund
+        _announce(ids, "receipt_due_at", ["breach", "complete_refund"])
         # the merchant figures: claims by state, payouts, compensations, breaches (issue 10),
         # last: rollup rows are the last locks taken
         rollups.record_claims_settled(ids, ClaimState.RETURN_SHIPPED, ClaimState.PAID)
@@ -317,6 +322,17 @@ def _take_as_received(ids: list[int], now: dt.datetime) -> int:
             lambda: tasks.notify_merchants_of_each.enqueue(claim_ids=ids, event="breach")
         )
     return len(ids)
+
+
+def _announce(ids: list[int], deadline: str, names: list[str]) -> None:
+    """The changes, as the runner announces them (portal.changes: the outbox's messages,
+    R111), dated at the deadline: the claims read in one query, each step for all of them."""
+    claims = Claim.objects.select_related("refund", "line", "buyer").in_bulk(ids)
+    changes.announce(
+        Change(Claim, claims[pk], name, getattr(claims[pk], deadline))
+        for name in names
+        for pk in ids
+    )
 
 
 def _refresh_policies(policy_ids: set[int]) -> None:

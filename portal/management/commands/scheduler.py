@@ -2,6 +2,9 @@
 
 - every 5 minutes: the deadline sweep (R33, R38, R91)
 - every day at 02:15 Asia/Shanghai: risk repricing of enrolled shops (R51)
+- every minute: a turn of callback delivery to the marketplace (R110-R113): each turn
+  delivers for 55 s, looking for due messages several times a second; several workers may
+  run turns at once (SKIP LOCKED)
 
 Run one scheduler process beside the workers (or use cron with the same commands: see
 README). The jobs are idempotent, so a duplicate enqueue after a restart does no harm.
@@ -17,6 +20,7 @@ from portal.clock import SHANGHAI
 
 SWEEP_EVERY = dt.timedelta(minutes=5)
 REPRICE_AT = dt.time(2, 15)
+DELIVER_EVERY = dt.timedelta(minutes=1)
 
 
 def due_jobs(now: dt.datetime, last: dict) -> list[str]:
@@ -25,6 +29,9 @@ def due_jobs(now: dt.datetime, last: dict) -> list[str]:
     if last.get("sweep") is None or now - last["sweep"] >= SWEEP_EVERY:
         jobs.append("sweep")
         last["sweep"] = now
+    if last.get("deliver") is None or now - last["deliver"] >= DELIVER_EVERY:
+        jobs.append("deliver")
+        last["deliver"] = now
     local = now.astimezone(SHANGHAI)
     today_at = dt.datetime.combine(local.date(), REPRICE_AT, tzinfo=SHANGHAI)
     if local >= today_at and (last.get("reprice") is None or last["reprice"] < today_at):
@@ -34,7 +41,10 @@ def due_jobs(now: dt.datetime, last: dict) -> list[str]:
 
 
 class Command(BaseCommand):
-    help = "Enqueue the periodic jobs (deadline sweep every 5 min, repricing daily at 02:15)."
+    help = (
+        "Enqueue the periodic jobs (deadline sweep every 5 min, repricing daily at 02:15, "
+        "callback delivery every minute)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="enqueue what is due, then exit")
@@ -42,8 +52,13 @@ class Command(BaseCommand):
     def handle(self, *args, once, **options):
         from claims.tasks import sweep_deadlines_task
         from enrollment.tasks import reprice_shops_task
+        from outbox.tasks import deliver_callbacks_task
 
-        tasks = {"sweep": sweep_deadlines_task, "reprice": reprice_shops_task}
+        tasks = {
+            "sweep": sweep_deadlines_task,
+            "reprice": reprice_shops_task,
+            "deliver": deliver_callbacks_task,
+        }
         last: dict = {}
         while True:
             for job in due_jobs(timezone.now(), last):
@@ -53,4 +68,4 @@ class Command(BaseCommand):
                 )
             if once:
                 return
-            time.sleep(30)
+            time.sleep(15)
