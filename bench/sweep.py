@@ -116,8 +116,11 @@ def main() -> int:
     from django.db import connection
     from django.utils import timezone
 
+    from django.core.management import call_command
+
     from claims.services.sweep import sweep_deadlines
 
+    call_command("migrate", verbosity=0)  # the dataset may predate a newer table (the outbox)
     try:
         empty = []
         for _ in range(3):
@@ -140,6 +143,7 @@ def main() -> int:
             if run:
                 connection.close()
                 copy_database(args.database_url)
+                call_command("migrate", verbosity=0)
             now = timezone.now()
             due = make_due(now)
             load = Path("/proc/loadavg").read_text().split()[:3]

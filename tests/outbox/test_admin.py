@@ -79,3 +79,18 @@ def test_R113_a_message_shows_its_body(client, paid, rita):
     response = client.get(reverse("admin:outbox_message_change", args=[decided.pk]))
     assert response.status_code == 200
     assert str(decided.message_id) in response.content.decode()
+
+
+def test_issue12_the_demo_shows_delivered_and_retried_messages(capsys):
+    from django.core.management import call_command
+
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    assert "Callbacks to a loopback marketplace" in out
+    delivered = Message.objects.filter(status="delivered")
+    assert delivered.filter(attempts=1).exists()  # at once
+    assert delivered.filter(attempts=2).exists()  # after a 500
+    assert Message.objects.filter(status="pending", attempts__gte=1, last_status_code=500).exists()
+
+    call_command("seed_demo")  # idempotent: nothing posted again
+    assert Message.objects.filter(status="delivered").count() == delivered.count()
