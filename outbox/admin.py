@@ -3,11 +3,12 @@ filter by type, status and refund, and resend one or many; the admin index count
 ones. Finance and claim reviewers each see the types of their area (R101)."""
 
 import json
+import uuid
 
 from django.contrib import admin, messages
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from outbox.models import Message
 from outbox.selectors import messages_for_staff
@@ -31,7 +32,7 @@ class MessageAdmin(admin.ModelAdmin):
         "occurred_at",
     ]
     list_filter = ["type", "status", "last_status_code"]
-    search_fields = ["=refund_id", "=key", "=message_id"]
+    search_fields = ["key"]  # see get_search_results
     search_help_text = _("A refund id (R1…), order:<id>, buyer:<id> or a message id.")
     actions = ["resend"]
     list_per_page = 100
@@ -69,10 +70,10 @@ class MessageAdmin(admin.ModelAdmin):
     def has_resend_permission(self, request):
         return request.user.has_perm("outbox.resend_message")
 
-    @admin.display(description=_("about"), ordering="key")
+    @admin.display(description=pgettext_lazy("outbox", "about"), ordering="key")
     def about(self, obj):
         if obj.refund_id:
-            return format_html('<a href="?refund_id={}">{}</a>', obj.refund_id, obj.key)
+            return format_html('<a href="?key={}">{}</a>', obj.key, obj.key)
         return obj.key
 
     @admin.display(description=_("last answer"))
@@ -80,7 +81,7 @@ class MessageAdmin(admin.ModelAdmin):
         text = obj.last_answer or ""
         return text if len(text) <= 60 else f"{text[:60]}…"
 
-    @admin.display(description=_("body"))
+    @admin.display(description=pgettext_lazy("outbox", "body"))
     def pretty_body(self, obj):
         pretty = json.dumps(json.loads(obj.body), ensure_ascii=False, indent=2)
         return format_html("<pre>{}</pre>", pretty)
@@ -99,5 +100,16 @@ class MessageAdmin(admin.ModelAdmin):
             messages.SUCCESS,
         )
 
+    def get_search_results(self, request, queryset, search_term):
+        """A message id, `order:<id>` / `buyer:<id>`, or a bare refund id (R1…)."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        try:
+            return queryset.filter(message_id=uuid.UUID(term)), False
+        except ValueError:
+            pass
+        return queryset.filter(key=term if ":" in term else f"refund:{term}"), False
+
     def lookup_allowed(self, lookup, value, request=None):
-        return lookup == "refund_id" or super().lookup_allowed(lookup, value, request)
+        return lookup == "key" or super().lookup_allowed(lookup, value, request)

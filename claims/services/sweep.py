@@ -324,10 +324,19 @@ def _take_as_received(ids: list[int], now: dt.datetime) -> int:
     return len(ids)
 
 
+# what the outbox's messages of these claims read (outbox.payloads)
+OUTBOX_FIELDS = ["kind", "amount", "payable_cap", "refund__platform_refund_id"]
+OUTBOX_FIELDS += ["line__platform_line_id", "buyer__platform_buyer_id"]
+
+
 def _announce(ids: list[int], deadline: str, names: list[str]) -> None:
     """The changes, as the runner announces them (portal.changes: the outbox's messages,
     R111), dated at the deadline: the claims read in one query, each step for all of them."""
-    claims = Claim.objects.select_related("refund", "line", "buyer").in_bulk(ids)
+    claims = (
+        Claim.objects.select_related("refund", "line", "buyer")
+        .only(*OUTBOX_FIELDS, deadline)
+        .in_bulk(ids)
+    )
     changes.announce(
         Change(Claim, claims[pk], name, getattr(claims[pk], deadline))
         for name in names

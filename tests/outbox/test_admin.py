@@ -48,9 +48,9 @@ def test_R113_the_list_shows_status_attempts_next_try_and_the_answer(client, pai
 def test_R113_filters_by_type_status_and_refund(client, paid, fiona):
     assert shown(client, fiona, "?type__exact=policy.issued") == {"policy.issued"}
     assert shown(client, fiona, "?status__exact=delivered") == set()
-    assert shown(client, fiona, "?refund_id=R1") == {"claim.refund_due"}
+    assert shown(client, fiona, "?key=refund:R1") == {"claim.refund_due"}
     assert shown(client, fiona, "?q=R1") == {"claim.refund_due"}
-    assert shown(client, fiona, "?refund_id=R9") == set()
+    assert shown(client, fiona, "?q=R9") == set()
 
 
 def test_R113_staff_resend_dead_messages_and_the_index_counts_them(client, paid, rita):
