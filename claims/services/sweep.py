@@ -11,7 +11,7 @@ a day after the deadline; the services judge a late event by its own time the sa
 
 Set-based (issue 10). The due claims of each kind are settled a chunk at a time (`CHUNK`
 ids), each chunk in one transaction of a fixed number of statements, whatever its size
-(close_timeout: 4; forced receipt: 7, and one task enqueued after commit):
+(close_timeout: 6; forced receipt: 9, and one task enqueued after commit):
 
 1. one `UPDATE … WHERE id IN (SELECT … WHERE state = … AND deadline < now ORDER BY
    deadline, id FOR UPDATE) RETURNING id, policy_id` locks the claims still due (in the same
@@ -28,7 +28,10 @@ ids), each chunk in one transaction of a fixed number of statements, whatever it
 3. the policies of those claims are locked (in id order, after their claims, as the
    per-claim services do) and their claim status recounted (R24,
    `decisions.policy_refresh_claim_status`);
-4. after commit, one task per chunk enqueues the merchants' e-mails: one `notify_merchants`
+4. the messages to the marketplace (R111, `portal.changes` → outbox): one SELECT of the
+   chunk's claims, one INSERT of their messages (claim.closed; merchant.breach,
+   claim.refund_due, buyer.compensation), in the per-claim path's order per refund;
+5. after commit, one task per chunk enqueues the merchants' e-mails: one `notify_merchants`
    per claim, as the per-claim path enqueues them (`decisions.save_and_notify`).
 
 The SQL is plain enough for PostgreSQL and SQLite (RETURNING needs 3.35, Django 3.37);
