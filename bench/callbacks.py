@@ -96,7 +96,7 @@ def main() -> int:
     proc = ingest.start_gunicorn(env, port, args.gunicorn_workers, Path(media) / "gunicorn.log")
     workers = start_workers(env, args.workers, Path(media) / "workers.log")
     try:
-        ingest.wait_ready(base_url, proc)
+        ingest.wait_ready(base_url, proc, timeout=300)  # a busy machine starts slowly
         bodies = ingest.bodies_for_run(workload, 1, args.batches)
         load = os.getloadavg()[0]
         started = time.time()

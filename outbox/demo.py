@@ -24,7 +24,8 @@ def seed_demo_callbacks(*, write) -> None:
             first = deliver_due(target=target)  # a failure is tried again 1-2 s later
         time.sleep(2)
         receiver.every(fail_every=4)
-        second = deliver_due(target=target)  # its failures wait the usual 5-10 s and more
+        with override_settings(CALLBACK_RETRY_BASE_SECONDS=1800):
+            second = deliver_due(target=target)  # its failures wait 15-30 min: still retrying
     report = receiver.report()
     write(
         f"Callbacks to a loopback marketplace: {report['delivered']} delivered, "

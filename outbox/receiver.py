@@ -127,6 +127,9 @@ class Receiver:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # the headers and the body go in two writes: without TCP_NODELAY each answer on a
+            # kept-alive connection waits for the client's delayed ACK (~40 ms)
+            disable_nagle_algorithm = True
 
             def log_message(self, *args):  # quiet
                 pass
