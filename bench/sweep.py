@@ -113,10 +113,9 @@ def main() -> int:
     import django
 
     django.setup()
+    from django.core.management import call_command
     from django.db import connection
     from django.utils import timezone
-
-    from django.core.management import call_command
 
     from claims.services.sweep import sweep_deadlines
 
