@@ -113,11 +113,13 @@ def main() -> int:
     import django
 
     django.setup()
+    from django.core.management import call_command
     from django.db import connection
     from django.utils import timezone
 
     from claims.services.sweep import sweep_deadlines
 
+    call_command("migrate", verbosity=0)  # the dataset may predate a newer table (the outbox)
     try:
         empty = []
         for _ in range(3):
@@ -140,6 +142,7 @@ def main() -> int:
             if run:
                 connection.close()
                 copy_database(args.database_url)
+                call_command("migrate", verbosity=0)
             now = timezone.now()
             due = make_due(now)
             load = Path("/proc/loadavg").read_text().split()[:3]

@@ -21,6 +21,8 @@ from claims import rollups
 from claims.models import Buyer, Order, OrderLine, Policy
 from claims.services import policies
 from platform_api.bulk_refunds import refunds_requested
+from portal import changes
+from portal.changes import Change
 
 Record = Callable[[list], None]
 
@@ -142,6 +144,7 @@ def _shipments(orders: list[Order]) -> None:
     update_rows(Order, "id", ["shipped_at"], [(o.pk, o.shipped_at) for o in orders])
     issued = Policy.objects.bulk_create(policies.new_policy(o) for o in orders if o.insured)
     rollups.record_policies_issued((p.shop_id, p.issued_at, p.premium) for p in issued)
+    changes.announce(Change(Policy, p, "issue", p.issued_at) for p in issued)  # R111
 
 
 def orders_received(items: list, record_applied: Record) -> dict[int, str]:
@@ -163,6 +166,7 @@ def _receipts(orders: list[Order]) -> None:
         ["coverage_start", "coverage_end"],
         [(o.pk, o.received_at, policies.coverage_end(o.received_at)) for o in orders if o.insured],
     )
+    changes.announce(Change(Order, o, "receive", o.received_at) for o in orders if o.insured)
 
 
 # --- one UPDATE for many rows ---

@@ -24,7 +24,8 @@ from claims import rollups, tasks
 from claims.models import BuyerFeedback, Claim, ClaimState, FeedbackState, Payout, RefundKind
 from claims.services import decisions, refunds
 from notifications import services as notifications
-from portal import audit
+from portal import audit, changes
+from portal.changes import Change
 
 
 @dataclass
@@ -130,6 +131,18 @@ def audit_rows(claim: Claim, approval: Approval) -> list[dict]:
     ]
 
 
+def announce(approved: list[tuple[Claim, Approval]]) -> None:
+    """The transitions, as the runner announces them (portal.changes; the outbox's messages,
+    R111): each step of every claim, step after step, by the system, at submission."""
+    steps = max((len(a.moves) for _claim, a in approved), default=0)
+    changes.announce(
+        Change(Claim, claim, a.moves[n][2], claim.submitted_at, None, a.moves[n][3])
+        for n in range(steps)
+        for claim, a in approved
+        if n < len(a.moves)
+    )
+
+
 def write(approved: list[tuple[Claim, Approval]]) -> None:
     """The payouts, rollup deltas and after-commit e-mails of the approved claims."""
     paid = [claim for claim, a in approved if claim.state == ClaimState.PAID]
@@ -147,6 +160,7 @@ def write(approved: list[tuple[Claim, Approval]]) -> None:
     rollups.record_claim_moves(
         (claim.shop_id, source, target) for claim, a in approved for source, target, *_ in a.moves
     )
+    announce(approved)
     by_event: dict[str, list[Claim]] = {}
     for claim, a in approved:
         by_event.setdefault(a.event, []).append(claim)

@@ -2,6 +2,7 @@
 that parse the events (platform_api.schemas), so the two cannot disagree."""
 
 from claims.models import ClaimState, NotCoveredReason, PolicyStatus
+from outbox.openapi import add_callbacks
 from platform_api.schemas import ENVELOPE, EVENT_DATA
 
 SECURITY_DESCRIPTION = (
@@ -157,7 +158,7 @@ def openapi_document() -> dict:
             },
         },
     }
-    return {
+    document = {
         "openapi": "3.1.0",
         "info": {
             "title": "Warranty+ platform event API",
@@ -256,3 +257,4 @@ def openapi_document() -> dict:
         },
         "components": {"schemas": schemas},
     }
+    return add_callbacks(document)  # R110-R111: the portal's callbacks (outbox.openapi)

@@ -13,7 +13,9 @@ A service locks the row (`lock`), then `fire`s each transition on it:
    row: actor, time, source, target, reason), the row is saved, and when the change
    happened at another time than now (a late platform event, a deadline) the audit row is
    dated when it happened;
-5. `after_commit` side effects (e-mails, tasks) run only once the transaction commits.
+5. the change is announced (`portal.changes`: the outbox writes its message to the
+   marketplace in this same transaction, R112);
+6. `after_commit` side effects (e-mails, tasks) run only once the transaction commits.
 """
 
 from collections.abc import Callable
@@ -21,10 +23,11 @@ from collections.abc import Callable
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Model, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, TransitionNotAllowed, can_proceed, has_transition_perm
 
-from portal import audit
+from portal import audit, changes
 
 FORBIDDEN = _("You are not allowed to %(action)s this.")
 
@@ -110,5 +113,12 @@ def fire(
         obj.save()
     if kwargs.get("at") is not None:
         audit.date_last_transition(obj, kwargs["at"])
+    changes.announce_one(
+        obj,
+        name,
+        at=kwargs.get("at") or timezone.now(),
+        by=by,
+        note=kwargs.get("description") or "",
+    )
     if after_commit is not None:
         transaction.on_commit(after_commit)

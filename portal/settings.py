@@ -52,6 +52,22 @@ if not DEBUG and len(PLATFORM_WEBHOOK_SECRET) < 32:
         "shared with the marketplace."
     )
 
+# R110-R113: where the portal posts its messages to the marketplace, signed with this secret
+# (HMAC-SHA256 of "<timestamp>.<raw body>"). No URL: messages are kept and wait for one.
+PLATFORM_CALLBACK_URL = env.str("PLATFORM_CALLBACK_URL", default="")
+PLATFORM_CALLBACK_SECRET = env.str(
+    "PLATFORM_CALLBACK_SECRET", default="dev-callback-secret" if DEBUG else ""
+)
+if not DEBUG and PLATFORM_CALLBACK_URL and len(PLATFORM_CALLBACK_SECRET) < 32:
+    raise ImproperlyConfigured(
+        "Production mode needs PLATFORM_CALLBACK_SECRET (at least 32 characters) to sign "
+        "the messages posted to PLATFORM_CALLBACK_URL."
+    )
+CALLBACK_CONNECT_TIMEOUT = env.float("CALLBACK_CONNECT_TIMEOUT", default=3.0)  # seconds
+CALLBACK_READ_TIMEOUT = env.float("CALLBACK_READ_TIMEOUT", default=10.0)
+CALLBACK_RETRY_BASE_SECONDS = env.float("CALLBACK_RETRY_BASE_SECONDS", default=10.0)
+CALLBACK_RETRY_MAX_SECONDS = env.float("CALLBACK_RETRY_MAX_SECONDS", default=3600.0)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -69,6 +85,7 @@ INSTALLED_APPS = [
     "platform_api",
     "exports",
     "notifications",
+    "outbox",
 ]
 
 MIDDLEWARE = [
@@ -286,7 +303,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.tasks": {"level": "WARNING"}, "django_tasks": {"level": "WARNING"}},
+    "loggers": {
+        "django.tasks": {"level": "WARNING"},
+        "django_tasks": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},  # a line per callback otherwise (outbox.delivery)
+    },
 }
 
 # django-fsm-log: write audit rows synchronously, inside the service's transaction (R40).

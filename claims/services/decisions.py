@@ -45,7 +45,8 @@ from claims.models import (
 from claims.services.policies import policy_refresh_claim_status
 from enrollment.models import Enrollment
 from notifications import services as notifications
-from portal import fsm
+from portal import changes, fsm
+from portal.changes import Change
 from portal.transactions import cached, service
 
 ACTIONS = {
@@ -175,6 +176,7 @@ def record_breach(claim: Claim, *, cause: str, at: dt.datetime) -> ServiceBreach
         recorded_at=at,
     )
     rollups.record_breaches([(breach.shop_id, breach.recorded_at)])
+    changes.announce([Change(Claim, claim, "breach", at)])  # R111 merchant.breach
     return breach
 
 

@@ -22,6 +22,7 @@ from claims.models import (
     policy_claim_status,
 )
 from enrollment import selectors as enrollment_selectors
+from portal import changes
 from portal.clock import local_date
 from portal.money import money
 from portal.transactions import cached, service
@@ -198,6 +199,7 @@ def order_ship(*, order_id: str, shipped_at: dt.datetime) -> Policy | None:
     policy = new_policy(order)
     policy.save(force_insert=True)
     rollups.record_policies_issued([(policy.shop_id, policy.issued_at, policy.premium)])
+    changes.announce_one(policy, "issue", at=policy.issued_at)  # R111 policy.issued
     return policy
 
 
@@ -213,6 +215,7 @@ def order_receive(*, order_id: str, received_at: dt.datetime) -> Order:
     Policy.objects.filter(order=order).update(
         coverage_start=received_at, coverage_end=coverage_end(received_at)
     )
+    changes.announce_one(order, "receive", at=received_at)  # R111 policy.issued, covered
     return order
 
 

@@ -11,8 +11,7 @@ a day after the deadline; the services judge a late event by its own time the sa
 
 Set-based (issue 10). The due claims of each kind are settled a chunk at a time (`CHUNK`
 ids), each chunk in one transaction of a fixed number of statements, whatever its size
-(close_timeout: 5; forced receipt: 9; each with one UPDATE per policy status that changes,
-and one task enqueued after commit):
+(each with one UPDATE per policy status that changes, and one task enqueued after commit):
 
 1. one `UPDATE … WHERE id IN (SELECT … WHERE state = … AND deadline < now ORDER BY
    deadline, id FOR UPDATE) RETURNING id, policy_id, …` locks the claims still due (in the same
@@ -32,7 +31,10 @@ and one task enqueued after commit):
 4. the merchant figures (`claims.rollups`): the moves, payouts, compensations and breaches
    of those claims, counted from what step 1 returned (shop, deadline, kind, min(amount,
    cap)), one upsert per rollup table, the chunk's last locks;
-5. after commit, one task per chunk enqueues the merchants' e-mails: one `notify_merchants`
+5. the messages to the marketplace (R111, `portal.changes` → outbox): one SELECT of the
+   chunk's claims, one INSERT of their messages (claim.closed; merchant.breach,
+   claim.refund_due, buyer.compensation), in the per-claim path's order per refund;
+6. after commit, one task per chunk enqueues the merchants' e-mails: one `notify_merchants`
    per claim, as the per-claim path enqueues them (`decisions.save_and_notify`).
 
 The SQL is plain enough for PostgreSQL and SQLite (RETURNING needs 3.35, Django 3.37);
@@ -73,6 +75,8 @@ from claims.services import policies
 from enrollment.models import Enrollment
 from notifications import services as notifications
 from notifications.deadlines import receipt_deadlines_notify
+from portal import changes
+from portal.changes import Change
 from portal.rawsql import converter
 
 CHUNK = 2_000  # claims per transaction: bounded lock time, and IN lists well within limits
@@ -253,6 +257,7 @@ def _close_timeouts(ids: list[int], now: dt.datetime) -> int:
             [("close_timeout", ClaimState.AWAITING_RETURN, ClaimState.CLOSED_TIMEOUT, R33_CLOSED)],
         )
         policies.policy_refresh_claim_status(c.policy_id for c in settled)
+        _announce(ids, "return_due_at", ["close_timeout"])
         # the merchant figures (issue 10), last: rollup rows are the last locks taken. A
         # timeout has no payout, compensation or breach (R33).
         with rollups.deferred():
@@ -343,6 +348,8 @@ def _take_as_received(ids: list[int], now: dt.datetime) -> int:
         notifications.claims_notify(  # in this transaction, dated at the deadline (issue 11)
             ((c.shop_id, c.id, c.deadline) for c in settled), event="breach"
         )
+        # in the per-claim path's order: the breach (decisions.record_breach), then the refund
+        _announce(ids, "receipt_due_at", ["breach", "complete_refund"])
         # the merchant figures: claims by state, payouts, compensations, breaches (issue 10),
         # from the rows above (each dated at its deadline); last: rollup rows are the last
         # locks taken
@@ -361,3 +368,24 @@ def _take_as_received(ids: list[int], now: dt.datetime) -> int:
             lambda: tasks.notify_merchants_of_each.enqueue(claim_ids=ids, event="breach")
         )
     return len(ids)
+
+
+# what the outbox's messages of these claims read (outbox.payloads)
+OUTBOX_FIELDS = ["kind", "amount", "payable_cap", "refund__platform_refund_id"]
+OUTBOX_FIELDS += ["line__platform_line_id", "buyer__platform_buyer_id"]
+
+
+def _announce(ids: list[int], deadline: str, names: list[str]) -> None:
+    """The changes, as the runner announces them (portal.changes: the outbox's messages,
+    R111), dated at the deadline: the claims read in one query, each step for all of them."""
+    claims = (
+        Claim.objects.select_related("refund", "line", "buyer")
+        .only(*OUTBOX_FIELDS, deadline)
+        .in_bulk(ids)
+    )
+    changes.announce(
+        Change(Claim, claims[pk], name, getattr(claims[pk], deadline))
+        for name in names
+        for pk in ids
+    )
+

@@ -31,6 +31,7 @@ from claims.models import (
 from claims.services import decisions
 from claims.services.sweep import CHUNK, SweepResult, sweep_deadlines
 from enrollment import services as enrollment_services
+from outbox.models import Message
 from tests.conftest import ENROLLED_SINCE, apply
 from tests.platform_api import events as ev
 
@@ -210,6 +211,13 @@ def picture():
         "policies": list(Policy.objects.order_by("pk").values("pk", "claim_status")),
         # The merchant figures (issue 10): what the rollup tables hold, day by day.
         "rollups": rollups.current(),
+        # R112: the messages to the marketplace, each refund's in the order they were written
+        "outbox": sorted(
+            Message.objects.order_by("seq").values(
+                "message_id", "type", "key", "body", "occurred_at", "status"
+            ),
+            key=lambda m: m["key"],
+        ),
         # Every audit row of every model, each object's rows in the order they were written.
         "audit": list(
             StateLog.objects.order_by("content_type_id", "object_id", "id").values(
@@ -258,6 +266,8 @@ def test_issue10_the_set_based_sweep_leaves_what_the_per_claim_services_leave(
     counts, after, mails = per_claim
     assert counts == {"closed_timeout": 3, "receipt_overdue": 3, "review_flagged": 1}
     assert after != before and len(mails) == 3  # one "breach" e-mail per forced receipt
+    # R111: 3 claim.closed, and 3 x (merchant.breach, claim.refund_due, buyer.compensation)
+    assert len(after["outbox"]) - len(before["outbox"]) == 3 + 3 * 3
     assert set_based[0] == per_claim[0]
     for table in after:
         assert set_based[1][table] == after[table], table

@@ -2,6 +2,7 @@
 own outcome and atomicity (R83), idempotent by event id (R82), order kept within a batch."""
 
 import datetime as dt
+import json
 import logging
 
 import pytest
@@ -21,6 +22,7 @@ from claims.models import (
     RefundRequest,
 )
 from claims.services.policies import policy_number
+from outbox.models import Message
 from platform_api import bulk, bulk_refunds
 from platform_api.batch import CONFLICT
 from platform_api.handlers import HANDLERS
@@ -171,6 +173,17 @@ def snapshot(p: str) -> dict:
             + (e.content_type, e.width, e.height, e.size, e.sha256)
             for e in Evidence.objects.filter(refund__order__in=orders).select_related("refund")
         ),
+        # R112: the messages to the marketplace, each order's and refund's in their order
+        "outbox": sorted(
+            (
+                (n(m.key), m.type, m.status, m.occurred_at)
+                + tuple(
+                    (k, n(v)) for k, v in json.loads(m.body)["data"].items() if k != "policy_no"
+                )
+                for m in Message.objects.filter(key__contains=p).order_by("seq")
+            ),
+            key=lambda row: row[0],
+        ),
         "events": _rows(
             (n(e.event_id), e.type, e.occurred_at)
             for e in PlatformEvent.objects.filter(event_id__startswith=p)
@@ -213,6 +226,12 @@ def test_R83_the_set_based_path_writes_exactly_the_rows_of_the_per_event_path(
     statuses = [status for _id, status, _error in set_based]
     assert statuses.count("rejected") == 13 and statuses.count("duplicate") == 0
     assert snapshot("SB_") == snapshot("PE_")
+    assert {row[1] for row in snapshot("SB_")["outbox"]} == {
+        "policy.issued",
+        "claim.decided",
+        "claim.refund_due",
+        "claim.closed",
+    }
     assert rollup_delta(start, middle) == rollup_delta(middle, rollups.current())
     assert rollups.current() == rollups.recount()
     # what the script means to cover did happen

@@ -167,6 +167,7 @@ AREAS = {
         "claims.claimsettings",
         "claims.payout",
         "claims.buyercompensation",
+        "outbox.message",  # the messages of the reviewers' area (issue 12)
     },
     "fiona": {
         "enrollment.shop",
@@ -175,6 +176,7 @@ AREAS = {
         "claims.policy",
         "invoicing.invoicerequest",
         "invoicing.calendaroverride",
+        "outbox.message",  # the messages of finance's area (issue 12)
     },
 }
 

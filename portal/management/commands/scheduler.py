@@ -2,6 +2,9 @@
 
 - every 5 minutes: the deadline sweep (R33, R38, R91)
 - every day at 02:15 Asia/Shanghai: risk repricing of enrolled shops (R51)
+- every minute: a turn of callback delivery to the marketplace (R110-R113): each turn
+  delivers for 55 s, looking for due messages several times a second; several workers may
+  run turns at once (SKIP LOCKED)
 
 Start it on one node or several (issue 14): only the one holding the scheduler's advisory
 lock (`portal/singleton.py`) enqueues; the others wait and take over when it stops. (Or use
@@ -21,6 +24,7 @@ from portal.singleton import Singleton
 SWEEP_EVERY = dt.timedelta(minutes=5)
 REPRICE_AT = dt.time(2, 15)
 LOCK_RETRY_SECONDS = 5
+DELIVER_EVERY = dt.timedelta(minutes=1)
 
 
 def due_jobs(now: dt.datetime, last: dict) -> list[str]:
@@ -29,6 +33,9 @@ def due_jobs(now: dt.datetime, last: dict) -> list[str]:
     if last.get("sweep") is None or now - last["sweep"] >= SWEEP_EVERY:
         jobs.append("sweep")
         last["sweep"] = now
+    if last.get("deliver") is None or now - last["deliver"] >= DELIVER_EVERY:
+        jobs.append("deliver")
+        last["deliver"] = now
     local = now.astimezone(SHANGHAI)
     today_at = dt.datetime.combine(local.date(), REPRICE_AT, tzinfo=SHANGHAI)
     if local >= today_at and (last.get("reprice") is None or last["reprice"] < today_at):
@@ -38,7 +45,10 @@ def due_jobs(now: dt.datetime, last: dict) -> list[str]:
 
 
 class Command(BaseCommand):
-    help = "Enqueue the periodic jobs (deadline sweep every 5 min, repricing daily at 02:15)."
+    help = (
+        "Enqueue the periodic jobs (deadline sweep every 5 min, repricing daily at 02:15, "
+        "callback delivery every minute)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="enqueue what is due, then exit")
@@ -69,8 +79,13 @@ class Command(BaseCommand):
     def run(self, lock: Singleton, *, once: bool) -> None:
         from claims.tasks import sweep_deadlines_task
         from enrollment.tasks import reprice_shops_task
+        from outbox.tasks import deliver_callbacks_task
 
-        tasks = {"sweep": sweep_deadlines_task, "reprice": reprice_shops_task}
+        tasks = {
+            "sweep": sweep_deadlines_task,
+            "reprice": reprice_shops_task,
+            "deliver": deliver_callbacks_task,
+        }
         last: dict = {}
         while True:
             if not lock.alive():
@@ -83,4 +98,4 @@ class Command(BaseCommand):
                 )
             if once:
                 return
-            time.sleep(30)
+            time.sleep(15)

@@ -33,6 +33,7 @@ from enrollment import selectors, services
 from enrollment.models import Enrollment, EnrollmentState, Shop
 from invoicing.demo import seed_demo_invoices
 from invoicing.models import InvoiceRequest, InvoiceState
+from outbox.demo import seed_demo_callbacks
 from portal.groups import CLAIM_REVIEWER, FINANCE, UNDERWRITER
 
 DEMO_PASSWORD = "warranty-demo-2026"
@@ -102,6 +103,7 @@ class Command(BaseCommand):
                 DemoClaims(SHOPS[0][0], reviewer=staff["reviewer"], merchant=merchant).drive()
         with transaction.atomic():
             self._invoices(staff)
+        seed_demo_callbacks(write=self.stdout.write)  # R110-R113: delivered and retried
         self._print_demo_data()
         self._print_logins(base_url)
 
