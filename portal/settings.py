@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "invoicing",
     "platform_api",
     "exports",
+    "payouts",  # R114-R115: payout batches to the payment provider (issue 12)
 ]
 
 MIDDLEWARE = [
