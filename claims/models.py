@@ -699,11 +699,11 @@ class Payout(FSMModelMixin, models.Model):
         target=PayoutState.SUBMITTED,
         permission=PAYOUT_PERMISSION,
     )
-    def submit(self, *, by=None, at, description="", account: str, name: str):
+    def submit(self, *, by=None, at, description="", payee_account: str, payee_name: str):
         """In a batch sent to the provider, to this payee."""
         self.submitted_at = at
-        self.alipay_account = account
-        self.alipay_name = name
+        self.alipay_account = payee_account
+        self.alipay_name = payee_name
 
     @fsm_log_by
     @fsm_log_description

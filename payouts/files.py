@@ -105,7 +105,7 @@ def _time(value: str):
     return parsed.astimezone(dt.UTC), True
 
 
-def _parse_row(number: int, record: dict, errors: list[str]) -> ResultRow | None:
+def _parse_row(number: int, record: dict, errors: list) -> ResultRow | None:
     values = {k: (record.get(k) or "").strip() for k in RESULT_COLUMNS}
     problems = []
     if not values["reference"]:
@@ -127,7 +127,7 @@ def _parse_row(number: int, record: dict, errors: list[str]) -> ResultRow | None
     if not ok:
         problems.append(BAD_TIME % {"example": TIME_EXAMPLE})
     if problems:
-        errors.extend(_row_error(number, p) for p in problems)
+        errors.extend((number, _row_error(number, p)) for p in problems)
         return None
     return ResultRow(
         number,
@@ -140,9 +140,9 @@ def _parse_row(number: int, record: dict, errors: list[str]) -> ResultRow | None
     )
 
 
-def parse_result_file(content: bytes) -> list[ResultRow]:
-    """Every row of the provider's result file, or a ValidationError listing every bad row
-    (nothing is applied from a file with one bad row)."""
+def parse_result_file(content: bytes) -> tuple[list[ResultRow], list[tuple[int, str]]]:
+    """The good rows of the provider's result file and (row, message) for each bad one; a
+    ValidationError when the file as a whole cannot be read."""
     text = _decode(content)
     try:
         reader = csv.DictReader(io.StringIO(text, newline=""))
@@ -163,8 +163,6 @@ def parse_result_file(content: bytes) -> list[ResultRow]:
                 rows.append(row)
     except csv.Error:
         raise ValidationError(NOT_CSV, code="file") from None
-    if errors:
-        raise ValidationError(errors, code="rows")
-    if not rows:
+    if not rows and not errors:
         raise ValidationError(EMPTY_FILE, code="file")
-    return rows
+    return rows, errors

@@ -120,7 +120,7 @@ def payout_batch_create(
     for payout in batched:
         account, name = on_file[payout.shop_id]
         fsm.held(payout)
-        _fire(payout, "submit", by=actor, at=at, account=account, name=name)
+        _fire(payout, "submit", by=actor, at=at, payee_account=account, payee_name=name)
         items.append(
             PayoutItem(
                 batch=batch,
@@ -220,18 +220,18 @@ def payout_batch_import_results(
     row and nothing is recorded (ValidationError listing each bad row). A result already
     recorded is left as it is, so importing the same file twice changes nothing."""
     at = at or timezone.now()
-    rows = parse_result_file(content)
+    rows, errors = parse_result_file(content)
     fsm.lock(PayoutBatch.objects.all(), pk=batch_id)  # one import of a batch at a time
     items = _locked_items(r.reference for r in rows)
-    errors, seen = [], Counter(r.reference for r in rows)
+    seen = Counter(r.reference for r in rows)
     for row in rows:
         problem = _check(items.get(row.reference), row, batch_id=batch_id)
         if problem is None and seen[row.reference] > 1:
             problem = TWICE % {"reference": row.reference}
         if problem is not None:
-            errors.append(str(ROW % {"row": row.row, "problem": problem}))
-    if errors:
-        raise ValidationError(errors, code="rows")
+            errors.append((row.row, str(ROW % {"row": row.row, "problem": problem})))
+    if errors:  # every bad row, in the file's order; nothing recorded
+        raise ValidationError([message for _, message in sorted(errors)], code="rows")
     summary = ImportSummary()
     for row in rows:
         if _record(items[row.reference], row, by=actor, at=at):

@@ -73,9 +73,9 @@ def apply(user, **overrides):
     )
 
 
-def enroll(user, underwriter):
+def enroll(user, underwriter, **overrides):
     """Apply and approve: the shop's service is active."""
-    enrollment = apply(user)
+    enrollment = apply(user, **overrides)
     return services.enrollment_approve(enrollment_id=enrollment.pk, actor=underwriter)
 
 
