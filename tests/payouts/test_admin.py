@@ -128,3 +128,33 @@ def test_R115_the_merchant_sees_each_payouts_state_and_only_its_own(
 
     states = re.findall(r'data-testid="payout-state">([^<]*)<', response.content.decode())
     assert sorted(states) == sorted(["已提交", "待发放", "待发放"])  # not bob's 0.01
+
+
+def test_R114_finance_batches_chosen_payouts_and_resubmits_a_failed_one_from_the_list(
+    owed, finance, bob
+):
+    changelist = reverse("admin:claims_payout_changelist")
+    chosen = [owed[0].pk, owed[3].pk]
+
+    response = finance.post(changelist, {"action": "batch", "_selected_action": chosen})
+
+    batch = PayoutBatch.objects.get()
+    assert response.status_code == 302 and batch.payouts == 2
+    rows = read_transfer_file(
+        finance.get(reverse("admin:payouts_batch_file", args=[batch.pk])).content
+    )
+    bobs = next(r["reference"] for r in rows if r["amount"] == "0.01")
+    upload(finance, batch, results_for(rows, failed=[bobs]))
+    failed = Payout.objects.get(state=PayoutState.FAILED)
+    refused = finance.post(
+        changelist, {"action": "resubmit", "_selected_action": [failed.pk]}, follow=True
+    )
+    assert "unchanged" in refused.content.decode()
+    enrollment = Enrollment.objects.get(shop=bob.merchant.shop)
+    enrollment.alipay_account = "13900139000"
+    enrollment.save()
+
+    finance.post(changelist, {"action": "resubmit", "_selected_action": [failed.pk]})
+
+    failed.refresh_from_db()
+    assert failed.state == PayoutState.PENDING
