@@ -254,6 +254,10 @@ def payout_result_report(
     """R114: the provider reports one result as a signed event (`payout.settled` /
     `payout.failed`), recorded by the system. False when it was already recorded."""
     row = ResultRow(0, reference, status, None, provider_reference, reason, at)
+    # locks in the import's order (batch, items, payouts): the two never deadlock
+    batch_id = PayoutItem.objects.filter(reference=reference).values_list("batch_id", flat=True)
+    if batch_id:
+        fsm.lock(PayoutBatch.objects.all(), pk=batch_id[0])
     item = _locked_items([reference]).get(reference)
     problem = _check(item, row, batch_id=None)
     if problem is not None:

@@ -175,6 +175,7 @@ AREAS = {
         "claims.policy",
         "invoicing.invoicerequest",
         "invoicing.calendaroverride",
+        "payouts.payoutbatch",  # R114: finance's payout batches (issue 12)
     },
 }
 
