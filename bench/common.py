@@ -35,6 +35,7 @@ def enroll_bench_shop(
             shop=shop,
             actor=merchant,
             alipay_account="13800138000",
+            alipay_name=f"{shop.name}有限公司",  # R114: the payee name on the provider's file
             return_contact="王经理",
             return_phone="0571-88888888",
             return_address="杭州市余杭区文一西路 1 号",

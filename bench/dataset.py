@@ -254,7 +254,7 @@ class Build:
             yield [
                 str(n), "active", f"1380013{n:04d}", "王经理", "0571-88888888",
                 f"杭州市余杭区文一西路 {n} 号", ts(at - D), ts(at - D), ts(at), "", ts(at),
-                r"\N", "", r"\N", str(n), str(N_SHOPS + 3), str(n), str(n),
+                r"\N", "", r"\N", str(n), str(N_SHOPS + 3), str(n), str(n), f"店铺{n}",
             ]  # fmt: skip
 
     # orders, lines, policies
@@ -590,7 +590,7 @@ class Build:
                 shop = self.o_shop[i]
                 yield [
                     str(pk), money(self.o_first_line_paid[i]), f"1380013{shop:04d}",
-                    ts(c["payout"]), str(c["pk"]), str(shop),
+                    ts(c["payout"]), str(c["pk"]), str(shop), "pending", "", "", "",
                 ]  # fmt: skip
 
     def compensations(self):
@@ -829,6 +829,7 @@ def main() -> int:
             "reviewed_by_id",
             "invitation_id",
             "shop_id",
+            "alipay_name",
         ],
         build.enrollments(),
     )
@@ -962,7 +963,18 @@ def main() -> int:
     )
     load.copy(
         "claims_payout",
-        ["id", "amount", "alipay_account", "paid_at", "claim_id", "shop_id"],
+        [
+            "id",
+            "amount",
+            "alipay_account",
+            "paid_at",
+            "claim_id",
+            "shop_id",
+            "state",
+            "alipay_name",
+            "provider_reference",
+            "failure_reason",
+        ],  # fmt: skip
         build.payouts(),
     )
     load.copy(

@@ -685,14 +685,7 @@ class RefundRequestAdmin(_ReadOnlyAdmin):
     show_full_result_count = False
 
 
-@admin.register(Payout)
-class PayoutAdmin(_ReadOnlyAdmin):
-    """R101: finance sees the payouts to shops' Alipay accounts."""
-
-    list_display = ["claim", "shop", "amount", "alipay_account", "paid_at"]
-    search_fields = ["=claim__refund__platform_refund_id", "shop__name"]
-    list_select_related = ["claim__refund", "shop"]
-    date_hierarchy = "paid_at"
+# Payout's admin (R101, R114: finance) is in payouts/admin.py, with its batches.
 
 
 @admin.register(BuyerCompensation)

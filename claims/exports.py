@@ -17,6 +17,7 @@ from claims.forms import payout_filters, policy_filters, refund_filters
 from claims.models import (
     ClaimState,
     NotCoveredReason,
+    PayoutState,
     PolicyClaimStatus,
     PolicyStatus,
     RefundKind,
@@ -127,5 +128,6 @@ def payouts(*, shop, params, now) -> CsvTable:
             field(_("Order id"), "claim__refund__order__platform_order_id"),
             field(_("Amount"), "amount"),
             field(_("Alipay account"), "alipay_account"),
+            label(_("Payout state"), "state", PayoutState.choices),  # R115
         ],
     )

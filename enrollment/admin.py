@@ -28,6 +28,7 @@ from enrollment.models import (
     Shop,
 )
 from enrollment.rate_reasons import rate_reason
+from enrollment.validators import validate_alipay_account, validate_alipay_name
 from portal.admin_transitions import (
     AdminTransition,
     NoteForm,
@@ -257,6 +258,18 @@ class InvitationAdmin(admin.ModelAdmin):
         self.message_user(request, _("Invitations revoked."), messages.SUCCESS)
 
 
+class PayoutAccountForm(NoteForm):
+    """R114: the shop's bound Alipay account and its holder's name, as corrected."""
+
+    alipay_account = forms.CharField(
+        label=_("bound Alipay payout account"), max_length=100, validators=[validate_alipay_account]
+    )
+    alipay_name = forms.CharField(
+        label=_("Alipay account name"), max_length=100, validators=[validate_alipay_name]
+    )
+    field_order = ["alipay_account", "alipay_name", "note"]
+
+
 @admin.register(Enrollment)
 class EnrollmentAdmin(TransitionAdminMixin, admin.ModelAdmin):
     list_display = ["shop", "state", "applied_at", "effective_at", "exit_requested_at", "exited_at"]
@@ -270,6 +283,7 @@ class EnrollmentAdmin(TransitionAdminMixin, admin.ModelAdmin):
         "invitation",
         "state",
         "alipay_account",
+        "alipay_name",
         "return_contact",
         "return_phone",
         "return_address",
@@ -287,6 +301,20 @@ class EnrollmentAdmin(TransitionAdminMixin, admin.ModelAdmin):
     ]
     fields = readonly_fields
     transitions = (
+        AdminTransition(
+            name="payout_account",
+            label=_("Correct the payout account"),
+            permission=DECIDE_PERMISSION,
+            form=PayoutAccountForm,
+            available=lambda obj: obj.effective_at is not None,
+            service=lambda obj_id, actor, **fields: services.enrollment_payout_account_change(
+                enrollment_id=obj_id, actor=actor, **fields
+            ),
+            help_text=_(
+                "Payouts not yet sent, and failed payouts once resubmitted, go to this account "
+                "(R114)."
+            ),
+        ),
         AdminTransition(
             name="approve",
             label=_("Approve"),

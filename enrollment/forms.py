@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from enrollment.services import REASON_REQUIRED, TERMS_NOT_ACCEPTED
-from enrollment.validators import validate_alipay_account, validate_phone
+from enrollment.validators import validate_alipay_account, validate_alipay_name, validate_phone
 from portal.formkit import PortalForm
 
 
@@ -14,6 +14,12 @@ class ApplicationForm(PortalForm):
         max_length=100,
         validators=[validate_alipay_account],
         help_text=_("Claim payouts are paid to this account (a mobile number or an e-mail)."),
+    )
+    alipay_name = forms.CharField(
+        label=_("Alipay account name"),
+        max_length=100,
+        validators=[validate_alipay_name],
+        help_text=_("The account holder's real name or company name, as Alipay knows it."),
     )
     return_contact = forms.CharField(label=_("Return contact"), max_length=50)
     return_phone = forms.CharField(

@@ -16,7 +16,7 @@ from django.utils.translation import pgettext_lazy
 from django_fsm import FSMModelMixin, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
-from enrollment.validators import validate_alipay_account, validate_phone
+from enrollment.validators import validate_alipay_account, validate_alipay_name, validate_phone
 from portal.clock import local_date
 from portal.fsm import is_shop_merchant, state_field
 
@@ -168,6 +168,11 @@ class Enrollment(FSMModelMixin, models.Model):
     # R11: what the merchant confirms when applying.
     alipay_account = models.CharField(
         _("bound Alipay payout account"), max_length=100, validators=[validate_alipay_account]
+    )
+    # R114: the payee name the payment provider checks against the account (real name or
+    # company name); blank on periods from before payouts went through the provider.
+    alipay_name = models.CharField(
+        _("Alipay account name"), max_length=100, blank=True, validators=[validate_alipay_name]
     )
     return_contact = models.CharField(_("return contact"), max_length=50)
     return_phone = models.CharField(_("return phone"), max_length=20, validators=[validate_phone])

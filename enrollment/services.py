@@ -189,6 +189,7 @@ def enrollment_apply(
     return_phone: str,
     return_address: str,
     accept_terms: bool,
+    alipay_name: str = "",
 ) -> Enrollment:
     """R11: the merchant applies; the application waits for an underwriter."""
     Shop.objects.select_for_update().get(pk=shop.pk)  # serialise two applications of one shop
@@ -200,6 +201,7 @@ def enrollment_apply(
         shop=shop,
         invitation=selectors.invitation_live(shop=shop, at=now),
         alipay_account=(alipay_account or "").strip(),
+        alipay_name=(alipay_name or "").strip(),
         return_contact=(return_contact or "").strip(),
         return_phone=(return_phone or "").strip(),
         return_address=(return_address or "").strip(),
@@ -219,6 +221,43 @@ def enrollment_apply(
         state=EnrollmentState.PENDING,
         transition="apply",
         description="",
+    )
+    return enrollment
+
+
+@transaction.atomic
+def enrollment_payout_account_change(
+    *, enrollment_id: int, actor, alipay_account: str, alipay_name: str, note: str = ""
+) -> Enrollment:
+    """R11/R114: an underwriter corrects the shop's bound Alipay account and its holder's name
+    (e.g. after the provider refused a payout to it); failed payouts can then be resubmitted.
+    Audited as a change of the enrollment (not a state change)."""
+    from django.contrib.admin.models import CHANGE, LogEntry
+
+    enrollment = _locked(enrollment_id)
+    before = (enrollment.alipay_account, enrollment.alipay_name)
+    enrollment.alipay_account = (alipay_account or "").strip()
+    enrollment.alipay_name = (alipay_name or "").strip()
+    errors = {}
+    for field in ("alipay_account", "alipay_name"):
+        try:
+            enrollment._meta.get_field(field).run_validators(getattr(enrollment, field))
+            if not getattr(enrollment, field):
+                raise ValidationError(_("This field is required."), code="required")
+        except ValidationError as error:
+            errors[field] = error.messages
+    if errors:
+        raise ValidationError(errors)
+    if before == (enrollment.alipay_account, enrollment.alipay_name):
+        return enrollment
+    enrollment.save(update_fields=["alipay_account", "alipay_name"])
+    LogEntry.objects.log_actions(
+        user_id=actor.pk,
+        queryset=[enrollment],
+        action_flag=CHANGE,
+        change_message=f"payout account {before[0]} / {before[1]} -> "
+        f"{enrollment.alipay_account} / {enrollment.alipay_name}. {note}".strip(),
+        single_object=True,
     )
     return enrollment
 

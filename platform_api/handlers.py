@@ -1,6 +1,7 @@
 """R80: what each event type does: the services that apply one event (per-event path)."""
 
 from claims.services import policies, refunds
+from payouts.services import payout_result_report
 
 
 def _order_placed(data, stored, occurred_at):
@@ -51,6 +52,28 @@ def _refund_cancelled(data, stored, occurred_at):
     refunds.refund_cancel(refund_id=data["refund_id"], at=data["cancelled_at"])
 
 
+# --- R114: the payment provider's results, at the event's time (issue 12) ---
+
+
+def _payout_settled(data, stored, occurred_at):
+    payout_result_report(
+        reference=data["payout_reference"],
+        status="settled",
+        provider_reference=data["provider_reference"],
+        at=occurred_at,
+    )
+
+
+def _payout_failed(data, stored, occurred_at):
+    payout_result_report(
+        reference=data["payout_reference"],
+        status="failed",
+        provider_reference=data["provider_reference"],
+        reason=data["reason"],
+        at=occurred_at,
+    )
+
+
 HANDLERS = {
     "order.placed": _order_placed,
     "order.shipped": _order_shipped,
@@ -58,4 +81,6 @@ HANDLERS = {
     "refund.requested": _refund_requested,
     "refund.return_shipped": _refund_return_shipped,
     "refund.cancelled": _refund_cancelled,
+    "payout.settled": _payout_settled,
+    "payout.failed": _payout_failed,
 }

@@ -267,6 +267,22 @@ EVENT_DATA = {
     "refund.cancelled": Obj({"refund_id": ID, "cancelled_at": Time()}),
 }
 
+# --- R114: the payment provider's payout results (issue 12) ---
+# `payout_reference` is the reference of the payout's row in the bulk-transfer file.
+PAYOUT_REFERENCE = Str(40, description="the reference of the payout's row in the batch file")
+PROVIDER_REFERENCE = Str(100, description="the provider's own reference of the transfer")
+EVENT_DATA["payout.settled"] = Obj(
+    {"payout_reference": PAYOUT_REFERENCE, "provider_reference": PROVIDER_REFERENCE}
+)
+EVENT_DATA["payout.failed"] = Obj(
+    {
+        "payout_reference": PAYOUT_REFERENCE,
+        "provider_reference": PROVIDER_REFERENCE,
+        "reason": Str(300, description="why the provider refused it (e.g. account closed)"),
+    }
+)
+# --- end of R114 ---
+
 ENVELOPE = Obj(
     {
         "id": Str(100),

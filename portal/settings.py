@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "exports",
     "notifications",
     "outbox",
+    "payouts",  # R114-R115: payout batches to the payment provider (issue 12)
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,7 @@ PASSWORD = "correct horse battery staple"
 
 APPLICATION = {
     "alipay_account": "13800138000",
+    "alipay_name": "杭州甲店电器有限公司",
     "return_contact": "王经理",
     "return_phone": "0571-88888888",
     "return_address": "浙江省杭州市余杭区文一西路 969 号",
@@ -72,9 +73,9 @@ def apply(user, **overrides):
     )
 
 
-def enroll(user, underwriter):
+def enroll(user, underwriter, **overrides):
     """Apply and approve: the shop's service is active."""
-    enrollment = apply(user)
+    enrollment = apply(user, **overrides)
     return services.enrollment_approve(enrollment_id=enrollment.pk, actor=underwriter)
 
 
@@ -117,6 +118,7 @@ SEEDING_MIGRATIONS = [
     ("portal", "0001_staff_groups", "create_groups"),  # R101 staff groups and permissions
     ("portal", "0002_claims_groups", "grant_claims"),  # R101 the claims area's permissions
     ("portal", "0003_invoicing_groups", "grant_invoicing"),  # R101 finance's invoicing area
+    ("portal", "0004_payouts_groups", "grant_payouts"),  # R101/R114 finance's payout batches
 ]
 
 

@@ -68,6 +68,7 @@ from claims.models import (
     Claim,
     ClaimState,
     Payout,
+    PayoutState,
     RefundKind,
     ServiceBreach,
 )
@@ -334,9 +335,15 @@ def _take_as_received(ids: list[int], now: dt.datetime) -> int:
                 "amount": "CASE WHEN c.amount < c.payable_cap THEN c.amount ELSE c.payable_cap END",
                 "alipay_account": "COALESCE(a.alipay_account, '')",
                 "paid_at": "c.receipt_due_at",
+                # R114: pending, to go out in the next batch (the model's defaults)
+                "state": "%s",
+                "alipay_name": "''",
+                "provider_reference": "''",
+                "failure_reason": "''",
             },
             ids,
             order="c.receipt_due_at, c.id",
+            select_params=[PayoutState.PENDING],
             join=(
                 "LEFT JOIN (SELECT e.shop_id, e.alipay_account, ROW_NUMBER() OVER "
                 "(PARTITION BY e.shop_id ORDER BY e.effective_at DESC) AS latest "

@@ -336,6 +336,7 @@ _PAYOUT_COLUMNS = (
     "paid_at",
     "amount",
     "alipay_account",
+    "state",  # R115: the merchant sees each payout's state
     "claim__refund__platform_refund_id",
     "claim__refund__order__platform_order_id",
 )

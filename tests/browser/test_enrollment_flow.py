@@ -36,6 +36,7 @@ MERCHANT_PASSWORD = "Jia-dianqi 2026 warranty!"
 
 APPLICATION = {
     "#id_alipay_account": "13800138000",
+    "#id_alipay_name": "甲电器有限公司",
     "#id_return_contact": "王经理",
     "#id_return_phone": "0571-88888888",
     "#id_return_address": "浙江省杭州市余杭区文一西路 969 号",

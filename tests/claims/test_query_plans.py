@@ -160,9 +160,10 @@ def load_dataset(big_shop_id: int, now: dt.datetime) -> None:
             FROM claims_refundrequest r,
                 LATERAL (SELECT {state_of("r.id")} AS state) s
             WHERE r.id > {BASE} AND r.covered""",
-        f"""INSERT INTO claims_payout (id, amount, alipay_account, paid_at, claim_id, shop_id)
+        f"""INSERT INTO claims_payout (id, amount, alipay_account, paid_at, claim_id, shop_id,
+                state, alipay_name, provider_reference, failure_reason)
             SELECT c.id, 60.00, 'shop@alipay.example', c.submitted_at + interval '2 days',
-                c.id, c.shop_id
+                c.id, c.shop_id, 'pending', '', '', ''
             FROM claims_claim c WHERE c.id > {BASE} AND c.state = 'paid'""",
         f"""INSERT INTO django_fsm_log_statelog (timestamp, state, transition, object_id,
                 content_type_id, description)

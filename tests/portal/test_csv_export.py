@@ -101,7 +101,7 @@ def test_the_awkward_cells_survive_copy(awkward_data):
     refund_rows = {row[0]: row for row in csv.reader(io.StringIO(refunds, newline=""))}
     assert refund_rows["RO2"][6] == "a_new_reason"  # no label: the stored value
     assert " spaced , 退款 " in refund_rows
-    assert '"a,b""c\r\nd"\r\n' in payouts  # quoted, a CRLF inside kept as it is
+    assert '"a,b""c\r\nd",待发放\r\n' in payouts  # quoted, CRLF kept; then the state (R115)
 
 
 @POSTGRES_COPY

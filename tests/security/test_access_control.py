@@ -177,6 +177,7 @@ AREAS = {
         "invoicing.invoicerequest",
         "invoicing.calendaroverride",
         "outbox.message",  # the messages of finance's area (issue 12)
+        "payouts.payoutbatch",  # R114: finance's payout batches (issue 12)
     },
 }
 
