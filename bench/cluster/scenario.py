@@ -201,6 +201,23 @@ def failures(timelines, windows):
     return in_flight, beyond
 
 
+def applied_unanswered(tally, unanswered: set[str]) -> None:
+    """An event of a request that got no answer (in flight on the killed node) that comes back
+    `duplicate` when sent again was applied by that request: count it applied, once."""
+    from platform_api.models import PlatformEvent
+
+    stored = set(
+        PlatformEvent.objects.filter(event_id__in=unanswered).values_list("event_id", flat=True)
+    )
+    missing = stored - tally.applied_ids
+    for event_id in missing:
+        kind = event_id.rsplit("/", 1)[1]
+        tally.status[kind]["duplicate"] -= 1
+        tally.status[kind]["applied"] += 1
+        tally.applied_ids.add(event_id)
+    print(f"    applied by requests that got no answer (then duplicate): {len(missing)}")
+
+
 def wait_for_other_scheduler(killed: str, timeout=30.0) -> str | None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -266,6 +283,7 @@ def scenario_faults(args) -> None:
     at(90, "stop the load", stop.set)
     for thread in threads:
         thread.join(180)
+    unanswered = {e["id"] for e in tally.retry if e["id"] not in tally.applied_ids}
     for _round in range(5):  # what failed (in flight on the killed node) is sent again
         again, tally.retry = tally.retry, []
         for i in range(0, len(again), 100):
@@ -277,6 +295,7 @@ def scenario_faults(args) -> None:
         if not tally.retry:
             break
     caught_up = topo.wait_caught_up()
+    applied_unanswered(tally, unanswered)
 
     print(f"    events: {dict(tally.totals())}; HTTP {dict(tally.http)}")
     failed_in_flight, beyond = failures([tally.timeline, timeline, writes], kills)
