@@ -38,9 +38,12 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 PRIMARY_LSN = "SELECT pg_current_wal_lsn()"
 REPLAYED = "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn"
 REPLAY_LAG = (
-    "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn,"
+    "SELECT pg_wal_lsn_diff(%s::pg_lsn, pg_last_wal_replay_lsn()),"
     " extract(epoch FROM now() - pg_last_xact_replay_timestamp())"
 )
+# WAL the replica may be behind by without being judged by its last commit's age: with no
+# recent commit (a quiet, read-only while) a checkpoint record alone would look like lag.
+SMALL_GAP_BYTES = 1 << 20
 # Tables every node reads straight after writing them (sessions, the task queue).
 PRIMARY_ONLY_APPS = frozenset({"sessions", "django_tasks_db"})
 PIN_PREFIX = "db-router:pin:"
@@ -95,8 +98,9 @@ class PrimaryReplicaRouter:
 class ReplicaHealth:
     """Is the replica up and no further behind than the bound? Logged when that changes.
 
-    `probe()` answers the replica's lag in seconds (0 when it has replayed everything the
-    primary has written) or raises when it cannot be reached; tests replace it."""
+    `probe()` answers the replica's lag in seconds: 0 when it has replayed (nearly, within
+    SMALL_GAP_BYTES) everything the primary has written, else the age of the last commit it
+    replayed; it raises when the replica cannot be reached. Tests replace it."""
 
     CHECK_EVERY = 1.0
     DOWN_RECHECK = 5.0
@@ -112,8 +116,10 @@ class ReplicaHealth:
         connection = connections[replica_alias()]
         with connection.cursor() as cursor:
             cursor.execute(REPLAY_LAG, [primary_lsn])
-            caught_up, age = cursor.fetchone()
-        if caught_up:
+            behind, age = cursor.fetchone()
+        if behind is None:
+            return float("inf")  # not replaying at all
+        if behind <= SMALL_GAP_BYTES:
             return 0.0
         return float("inf") if age is None else float(age)
 
@@ -141,7 +147,10 @@ class ReplicaHealth:
         self._set(False, reason, time.monotonic() + self.DOWN_RECHECK)
 
     def _set(self, usable: bool, reason: str, next_check: float) -> None:
-        if usable != self.usable or (not usable and reason.split()[0] != self.reason.split()[0]):
+        changed = usable != self.usable or (
+            not usable and reason.split()[0] != self.reason.split()[0]
+        )
+        if changed and not (usable and self.usable is None):  # not "back" on the first check
             if usable:
                 log.warning("read replica %r back in use", replica_alias())
             else:

@@ -9,6 +9,7 @@ other clients between transactions. On SQLite (one machine) there is nothing to 
 """
 
 import contextlib
+import hashlib
 import os
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 SCHEDULER_LOCK = 0x57A4_5C4E  # an arbitrary 32-bit key: "the scheduler"
 TRY_LOCK = "SELECT pg_try_advisory_lock(%s)"  # no ORM equivalent; the key is a parameter
 PING = "SELECT 1"
+UNLOCK_ALL = "SELECT pg_advisory_unlock_all()"
 
 
 class LockLost(RuntimeError):
@@ -64,5 +66,51 @@ class Singleton:
     def release(self) -> None:
         if self.conn is not None:
             with contextlib.suppress(Exception):
-                self.conn.close()  # closing the session releases its advisory locks
+                # At once (a closed session's locks go only when its backend has exited).
+                self.conn.execute(UNLOCK_ALL, ())
+            with contextlib.suppress(Exception):
+                self.conn.close()
             self.conn = None
+
+
+# --- workers: a task left RUNNING by a worker that died is run again ---
+
+PROBE = "SELECT pg_try_advisory_lock(%s)"
+UNLOCK = "SELECT pg_advisory_unlock(%s)"
+
+
+def worker_lock_key(worker_id: str) -> int:
+    """A signed 64-bit advisory-lock key for a worker id."""
+    digest = hashlib.blake2b(worker_id.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def requeue_orphaned_tasks() -> list[str]:
+    """Tasks RUNNING on a worker that holds no lock any more (killed: its session ended) go
+    back to READY for another worker. A live worker (`manage.py task_worker`) holds the lock
+    on its id from before it claims anything, so a task it runs is never run twice at once.
+    Returns the ids requeued. PostgreSQL only."""
+    from django_tasks_db.models import DBTaskResult, TaskResultStatus
+
+    if connections[DEFAULT_DB_ALIAS].vendor != "postgresql":
+        return []
+    running = list(
+        DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).values_list("id", "worker_ids")
+    )
+    if not running:
+        return []
+    probe, requeued = Singleton(), []
+    try:
+        probe.conn = probe._connect()
+        for task_id, worker_ids in running:
+            key = worker_lock_key(worker_ids[-1]) if worker_ids else None
+            if key is None or not probe.conn.execute(PROBE, [key]).fetchone()[0]:
+                continue  # its worker is alive (or it was claimed without an id)
+            probe.conn.execute(UNLOCK, [key])
+            if DBTaskResult.objects.filter(id=task_id, status=TaskResultStatus.RUNNING).update(
+                status=TaskResultStatus.READY
+            ):
+                requeued.append(str(task_id))
+    finally:
+        probe.release()
+    return requeued

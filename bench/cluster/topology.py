@@ -223,7 +223,8 @@ def wait_http(url, timeout) -> bool:
 
 
 def start_worker(n: int) -> None:
-    spawn(f"worker{n}", [sys.executable, "manage.py", "db_worker", "--worker-id", f"wc-worker-{n}",
+    spawn(f"worker{n}", [sys.executable, "manage.py", "task_worker",
+                         "--worker-id", f"wc-worker-{n}",
                          "--interval", "0.5"])  # fmt: skip
 
 

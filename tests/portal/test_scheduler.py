@@ -8,7 +8,7 @@ from django.db import connection
 
 from portal.clock import SHANGHAI
 from portal.management.commands.scheduler import due_jobs
-from portal.singleton import Singleton
+from portal.singleton import Singleton, requeue_orphaned_tasks, worker_lock_key
 
 
 def at(h, m, day=1):
@@ -79,3 +79,33 @@ def test_issue14_a_second_scheduler_enqueues_nothing_while_the_first_holds_the_l
     out = capsys.readouterr().out
     assert "another scheduler holds the lock" in out
     assert "enqueued sweep" not in out
+
+
+def running_task(worker_id):
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.create(
+        status="RUNNING",
+        args_kwargs={"args": [], "kwargs": {}},
+        task_path="claims.tasks.sweep_deadlines_task",
+        backend_name="default",
+        run_after=timezone.now(),
+        worker_ids=[worker_id],
+    )
+
+
+@pytest.mark.postgres_only
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_issue14_a_task_left_running_by_a_killed_worker_runs_again_a_live_ones_does_not():
+    alive = Singleton(key=worker_lock_key("node2-4242"))  # what task_worker holds while it runs
+    try:
+        assert alive.acquire()
+        orphan, running = running_task("node1-1717"), running_task("node2-4242")
+        assert requeue_orphaned_tasks() == [str(orphan.pk)]
+        orphan.refresh_from_db()
+        running.refresh_from_db()
+        assert (orphan.status, running.status) == ("READY", "RUNNING")
+    finally:
+        alive.release()

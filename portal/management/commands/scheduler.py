@@ -19,7 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from portal.clock import SHANGHAI
-from portal.singleton import Singleton
+from portal.singleton import Singleton, requeue_orphaned_tasks
 
 SWEEP_EVERY = dt.timedelta(minutes=5)
 REPRICE_AT = dt.time(2, 15)
@@ -91,6 +91,8 @@ class Command(BaseCommand):
             if not lock.alive():
                 # Another node may hold it by now: stop, to be restarted (and wait) again.
                 raise CommandError("lost the scheduler lock (database connection closed)")
+            for task_id in requeue_orphaned_tasks():  # left RUNNING by a killed worker
+                self.stdout.write(f"{timezone.now():%Y-%m-%d %H:%M:%S} requeued task {task_id}")
             for job in due_jobs(timezone.now(), last):
                 result = tasks[job].enqueue()
                 self.stdout.write(
