@@ -395,4 +395,3 @@ def _announce(ids: list[int], deadline: str, names: list[str]) -> None:
         for name in names
         for pk in ids
     )
-
