@@ -618,7 +618,7 @@ class ClaimSettingsAdmin(admin.ModelAdmin):
         return False
 
 
-class _ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         """Every field shown, none a form field: no select of every claim or order to build
         (and the claim's, ordered by the queue's rank, is not a plain queryset's order)."""
@@ -639,7 +639,7 @@ class _ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Policy)
-class PolicyAdmin(_ReadOnlyAdmin):
+class PolicyAdmin(ReadOnlyAdmin):
     list_display = [
         "policy_no",
         "order",
@@ -657,7 +657,7 @@ class PolicyAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(RefundRequest)
-class RefundRequestAdmin(_ReadOnlyAdmin):
+class RefundRequestAdmin(ReadOnlyAdmin):
     list_display = [
         "platform_refund_id",
         "order",
@@ -689,13 +689,13 @@ class RefundRequestAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(BuyerCompensation)
-class BuyerCompensationAdmin(_ReadOnlyAdmin):
+class BuyerCompensationAdmin(ReadOnlyAdmin):
     list_display = ["claim", "buyer", "amount", "paid_at"]
     list_select_related = ["claim__refund", "buyer"]
 
 
 @admin.register(ServiceBreach)
-class ServiceBreachAdmin(_ReadOnlyAdmin):
+class ServiceBreachAdmin(ReadOnlyAdmin):
     list_display = ["claim", "shop", "cause", "points", "recorded_at", "state", "settled_at"]
     list_filter = ["cause", "state"]
     list_select_related = ["claim__refund", "shop"]
@@ -712,7 +712,7 @@ class ServiceBreachAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(_ReadOnlyAdmin):
+class EvidenceAdmin(ReadOnlyAdmin):
     list_display = [
         "original_name",
         "kind",

@@ -9,6 +9,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from claims.admin import ReadOnlyAdmin
 from claims.models import PAYOUT_PERMISSION, Payout
 from payouts import selectors, services
 from payouts.files import transfer_file
@@ -178,7 +179,7 @@ class PayoutBatchAdmin(admin.ModelAdmin):
 
 
 @admin.register(Payout)
-class PayoutAdmin(admin.ModelAdmin):
+class PayoutAdmin(ReadOnlyAdmin):
     """R101: finance sees the payouts to shops' Alipay accounts and runs them (R114)."""
 
     list_display = ["claim", "shop", "amount", "alipay_account", "paid_at", "state"]

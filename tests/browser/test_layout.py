@@ -34,8 +34,16 @@ OTHER_DATES = [
     re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}"),  # ISO, outside a datetime attribute
 ]
 SCROLLS_SIDEWAYS = "() => document.documentElement.scrollWidth > window.innerWidth"
+# Lines a link's text takes: boxes that share no vertical extent are on different lines (a
+# badge such as the unread count sits a few pixels off the text's top, on the same line);
+# the 1 px box of visually hidden text is left out.
 LINE_COUNT = """a => { const r = document.createRange(); r.selectNodeContents(a);
-  return new Set([...r.getClientRects()].map(b => Math.round(b.top))).size; }"""
+  const boxes = [...r.getClientRects()].filter(b => b.width > 1 && b.height > 1)
+    .sort((x, y) => x.top - y.top);
+  let lines = 0, bottom = -Infinity;
+  for (const b of boxes) { if (b.top >= bottom - 1) { lines += 1; bottom = b.bottom; }
+    else { bottom = Math.max(bottom, b.bottom); } }
+  return lines; }"""
 
 
 def open_page(new_context, request, base: str, width: int, language: str) -> Page:
