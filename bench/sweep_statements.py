@@ -49,7 +49,10 @@ def main() -> int:
     import django
 
     django.setup()
+    from django.core.management import call_command
     from django.db import connection
+
+    call_command("migrate", verbosity=0)  # the dataset may predate a newer table (the outbox)
     from django.utils import timezone
 
     from claims.services.sweep import sweep_deadlines
