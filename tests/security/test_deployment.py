@@ -222,7 +222,17 @@ def test_the_secret_scan_finds_planted_secrets(tmp_path, parts, monkeypatch):
 # --- SQL only through the ORM ---
 
 RAW_SQL = re.compile(r"\.raw\(|\.extra\(|RawSQL\(|cursor\(\)|\.execute\(")
-APP_PACKAGES = ("portal", "claims", "enrollment", "invoicing", "platform_api", "exports")
+APP_PACKAGES = (
+    "portal",
+    "claims",
+    "enrollment",
+    "invoicing",
+    "platform_api",
+    "exports",
+    "notifications",
+    "outbox",
+    "payouts",
+)
 RAW_SQL_ALLOWED = {"portal/views.py": 'cursor.execute("SELECT 1")'}  # /healthz, no input
 # Reviewed set-based SQL: every value goes as a query parameter (`.execute(sql, params)`).
 RAW_SQL_PARAMETERIZED = {
@@ -233,6 +243,7 @@ RAW_SQL_PARAMETERIZED = {
     "platform_api/bulk.py",  # issue 10: event ingestion's multi-row UPDATE … FROM (VALUES …)
     "portal/db_router.py",  # issue 14: WAL positions (pg_current_wal_lsn, replay LSN)
     "portal/singleton.py",  # issue 14: the scheduler's advisory lock
+    "outbox/services.py",  # issue 12: the messages' multi-row INSERT … ON CONFLICT DO NOTHING
 }
 
 
