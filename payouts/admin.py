@@ -180,7 +180,10 @@ class PayoutBatchAdmin(admin.ModelAdmin):
 
 @admin.register(Payout)
 class PayoutAdmin(ReadOnlyAdmin):
-    """R101: finance sees the payouts to shops' Alipay accounts and runs them (R114)."""
+    """R101: finance sees the payouts to shops' Alipay accounts and runs them (R114).
+
+    Read-only (ReadOnlyAdmin): a payout is made by its claim (R35) and its state changes only
+    by the actions below, through the services."""
 
     list_display = ["claim", "shop", "amount", "alipay_account", "paid_at", "state"]
     list_filter = ["state"]
@@ -189,15 +192,6 @@ class PayoutAdmin(ReadOnlyAdmin):
     date_hierarchy = "paid_at"
     inlines = [TimelineInline]
     actions = ["batch", "resubmit"]
-
-    def has_add_permission(self, request):
-        return False  # a payout is made by its claim (R35)
-
-    def has_change_permission(self, request, obj=None):
-        return False  # its state changes by the actions below, through the services
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_run_permission(self, request):
         return request.user.has_perm(PAYOUT_PERMISSION)
