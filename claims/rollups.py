@@ -4,7 +4,7 @@ The dashboard, the payouts page's monthly totals and the risk model's window (R5
 rows instead of aggregating a shop's policies, payouts and claims: a page reads a few hundred
 rows whatever the shop's size.
 
-Tables (`claims.rollup_models`), days are Asia/Shanghai dates (R2), money exact (R1):
+Tables (`claims.models.rollups`), days are Asia/Shanghai dates (R2), money exact (R1):
 
 - `ShopDay(shop, day)`: policies, premiums (by issued_at); payouts, payouts_amount (by
   paid_at); compensations, compensations_amount (the buyers' 10.00, by paid_at, under the
@@ -57,7 +57,7 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 
-from claims.rollup_models import ShopClaimState, ShopDay, ShopDayReason
+from claims.models import ShopClaimState, ShopDay, ShopDayReason
 from portal import transactions
 from portal.clock import SHANGHAI, local_date
 from portal.money import money, money_sum
