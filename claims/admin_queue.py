@@ -17,7 +17,6 @@ per-cell rendering (display functions and lookups for 500 cells).
 
 import datetime as dt
 from dataclasses import dataclass, field
-from html import escape
 from urllib.parse import urlencode
 
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -26,10 +25,9 @@ from django.template.response import TemplateResponse
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from claims import sla
+from claims.admin_queue_rows import ROW_COLUMNS, row, rows_html
 from claims.models import COVERED_REASONS, Claim, ClaimState, RefundKind, RefundReason
 from enrollment.models import Shop
 
@@ -39,20 +37,6 @@ SEARCH_VAR = "q"
 PAGE_VAR = "p"
 SHOP_VAR = "shop__id__exact"
 SHOP_SEARCH_VAR = "shop"
-# What a row shows (and the tests read: the claims as `cl.result_list`).
-QUEUE_FIELDS = [
-    "kind",
-    "state",
-    "amount",
-    "review_due_at",
-    "fast_tracked",
-    "shop__name",
-    "shop__platform_shop_id",
-    "buyer__platform_buyer_id",
-    "refund__platform_refund_id",
-    "refund__reason",
-    "refund__order__platform_order_id",
-]
 
 
 @dataclass(frozen=True)
@@ -123,65 +107,6 @@ def _params(request) -> dict:
     return params
 
 
-# A row's columns, read with values_list: 50 rows as model instances are 250 objects (claim,
-# refund, order, shop, buyer) built and initialised field by field.
-ROW_COLUMNS = ["pk", "shop_id", *QUEUE_FIELDS]
-
-
-@dataclass(frozen=True, slots=True)
-class Ref:
-    """A related object as a row shows it (claim.refund, claim.shop, claim.buyer)."""
-
-    platform_refund_id: str = ""
-    reason: str = ""
-    order: "Ref | None" = None
-    platform_order_id: str = ""
-    name: str = ""
-    platform_shop_id: str = ""
-    platform_buyer_id: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One claim of the queue: the fields the page shows, named as on the model."""
-
-    pk: int
-    shop_id: int
-    kind: str
-    state: str
-    amount: object
-    review_due_at: dt.datetime
-    fast_tracked: bool
-    shop: Ref
-    buyer: Ref
-    refund: Ref
-
-    @property
-    def id(self):
-        return self.pk
-
-
-def _row(values) -> Row:
-    (pk, shop_id, kind, state, amount, due, fast, shop_name, shop_platform_id, buyer_id,
-     refund_id, reason, order_id) = values  # fmt: skip
-    return Row(
-        pk=pk,
-        shop_id=shop_id,
-        kind=kind,
-        state=state,
-        amount=amount,
-        review_due_at=due,
-        fast_tracked=fast,
-        shop=Ref(name=shop_name, platform_shop_id=shop_platform_id),
-        buyer=Ref(platform_buyer_id=buyer_id),
-        refund=Ref(
-            platform_refund_id=refund_id,
-            reason=reason,
-            order=Ref(platform_order_id=order_id),
-        ),
-    )
-
-
 def _filtered(model_admin, request, params: dict, now: dt.datetime):
     claims = model_admin.get_queryset(request)
     if "state__exact" in params:
@@ -213,123 +138,49 @@ def _residual(params: dict) -> bool:
     return any(name in params for name in ("reason", "kind__exact", "fast_tracked__exact"))
 
 
-def _labels() -> dict:
-    """The choices' labels in the request's language, translated once per page (a model's
-    get_FOO_display() hashes every lazy label of the field on each call)."""
-    return {
-        "state": {v: str(label) for v, label in ClaimState.choices},
-        "kind": {v: str(label) for v, label in RefundKind.choices},
-        "reason": {v: str(label) for v, label in RefundReason.choices},
-        "overdue": str(_("OVERDUE")),
-    }
-
-
-# Seven columns fit a 1366 px screen beside the filters (issue 11): the ids, the shop and its
-# buyer, and the kind and reason share a cell each; amount, state and deadline stay in view.
-_ROW = (
-    '<tr>{}<th><a href="{}">{}</a><br><span class="quiet">{}</span></th>'
-    '<td><a href="{}">{}</a><br><span class="quiet">{}</span></td>'
-    '<td>{}<br><span class="quiet">{}</span></td><td class="nowrap amount">¥{}</td>'
-    '<td class="nowrap">{}</td><td class="nowrap due">{}</td><td>{}</td></tr>'
-)
-_CHECKBOX = (
-    '<td class="action-checkbox"><input type="checkbox" name="{}" value="{}" '
-    'class="action-select" aria-label="{}"></td>'
-)
-_OVERDUE = '<strong class="overdue" style="color:#b91c1c">⚠ {}</strong> {}'
-_COUNTDOWN = '<br><span class="countdown{}">{}</span>'
-_ICON = '<img src="{}" alt="{}">'
-
-
-def _due_cell(claim, now, overdue_label) -> str:
-    """The deadline in Asia/Shanghai time; a review still to do gets its countdown (R32)."""
-    due = timezone.localtime(claim.review_due_at).strftime("%Y-%m-%d %H:%M")
-    if claim.state != ClaimState.SUBMITTED:
-        return due
-    late = claim.review_due_at < now
-    if late:
-        due = _OVERDUE.format(escape(overdue_label), due)
-    return due + _COUNTDOWN.format(
-        " late" if late else "",
-        escape(str(sla.countdown(claim.review_due_at, now))),
-    )
-
-
-def _rows_html(claims, *, now, params, change_prefix, checkboxes: bool, icons) -> str:
-    """The table body, formatted in Python: 50 rows of 11 values. Every value goes through
-    html.escape (quotes too), which is what django.utils.html.escape does to a str, without
-    format_html's lazy-string checks on every argument (a fifth of the view in a profile)."""
-    labels = _labels()
-    shop_hrefs = {}
-    icon = {flag: _ICON.format(*map(escape, attrs)) for flag, attrs in icons.items()}
-    html = []
-    for claim in claims:
-        if claim.shop_id not in shop_hrefs:
-            shop_hrefs[claim.shop_id] = escape(_href(params, **{SHOP_VAR: str(claim.shop_id)}))
-        refund = claim.refund
-        refund_id = escape(refund.platform_refund_id)
-        html.append(
-            _ROW.format(
-                _CHECKBOX.format(ACTION_CHECKBOX_NAME, claim.pk, refund_id) if checkboxes else "",
-                escape(f"{change_prefix}{claim.pk}/change/"),
-                refund_id,
-                escape(refund.order.platform_order_id),
-                shop_hrefs[claim.shop_id],
-                escape(claim.shop.name),
-                escape(claim.buyer.platform_buyer_id),
-                escape(labels["reason"].get(refund.reason, refund.reason)),
-                escape(labels["kind"].get(claim.kind, claim.kind)),
-                claim.amount,  # a Decimal
-                escape(labels["state"].get(claim.state, claim.state)),
-                _due_cell(claim, now, labels["overdue"]),
-                icon[claim.fast_tracked],
-            )
-        )
-    return mark_safe("\n".join(html))  # noqa: S308 - every value above is escaped
-
-
-def queue_view(model_admin, request, extra_context=None):
-    """GET of the claim changelist (ClaimAdmin.changelist_view)."""
-    if not model_admin.has_view_or_change_permission(request):
-        raise PermissionDenied
-    opts = model_admin.model._meta
-    changelist_url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
-    params = _params(request)
-    # A shop chosen by its platform id (the toolbar's field) becomes the shop filter.
+def _shop_searched(request, params: dict) -> tuple[str, Shop | None]:
+    """A shop chosen by its platform id (the toolbar's field) becomes the shop filter."""
     shop_term = request.GET.get(SHOP_SEARCH_VAR, "").strip()
     shop = None
     if shop_term:
         shop = Shop.objects.filter(platform_shop_id=shop_term).first()
         params[SHOP_VAR] = str(shop.pk) if shop is not None else "0"  # unknown: no claims
-    now = timezone.now()
+    return shop_term, shop
+
+
+def _page(request) -> int:
     try:
-        page = max(1, int(request.GET.get(PAGE_VAR, "1")))
+        return max(1, int(request.GET.get(PAGE_VAR, "1")))
     except ValueError:
-        page = 1
-    claims = _filtered(model_admin, request, params, now)
-    offset = (page - 1) * PER_PAGE
-    found = [_row(v) for v in claims.values_list(*ROW_COLUMNS)[offset : offset + PER_PAGE + 1]]
-    has_next = len(found) > PER_PAGE
-    found = found[:PER_PAGE]
-    if shop is None and SHOP_VAR in params:  # the rows' shop, or its own query if none
-        if found:
-            first = found[0]
-            shop = Shop(
-                pk=first.shop_id,
-                name=first.shop.name,
-                platform_shop_id=first.shop.platform_shop_id,
-            )
-        else:
-            shop = Shop.objects.filter(pk=int(params[SHOP_VAR])).first()
+        return 1
+
+
+def _filtered_shop(found: list, params: dict) -> Shop | None:
+    """The shop filtered by id: the rows' shop, or its own query if none."""
+    if found:
+        first = found[0]
+        return Shop(
+            pk=first.shop_id,
+            name=first.shop.name,
+            platform_shop_id=first.shop.platform_shop_id,
+        )
+    return Shop.objects.filter(pk=int(params[SHOP_VAR])).first()
+
+
+def _count(claims, params: dict, *, page: int, found: list, has_next: bool) -> int | None:
+    """The claims that match, up to COUNT_CAP + 1; None: not counted (`_residual`), shown as
+    "more than the rows so far"."""
     if page == 1 and not has_next:
-        count = len(found)
-    elif _residual(params):
-        count = None  # shown as "more than the rows so far"
-    else:
-        # In queue order, so the index that gives the page gives the count: without an order
-        # the planner may count with a Seq Scan under the LIMIT, which reads the whole table
-        # when fewer than 201 claims match.
-        count = claims.values("pk")[: COUNT_CAP + 1].count()
+        return len(found)
+    if _residual(params):
+        return None
+    # In queue order, so the index that gives the page gives the count: without an order
+    # the planner may count with a Seq Scan under the LIMIT, which reads the whole table
+    # when fewer than 201 claims match.
+    return claims.values("pk")[: COUNT_CAP + 1].count()
+
+
+def _filters(params: dict) -> list[Filter]:
     filters = []
     for name, title, choices in _choices():
         current = params.get(name)
@@ -343,15 +194,36 @@ def queue_view(model_admin, request, extra_context=None):
                 ],
             )
         )
+    return filters
+
+
+def queue_view(model_admin, request, extra_context=None):
+    """GET of the claim changelist (ClaimAdmin.changelist_view)."""
+    if not model_admin.has_view_or_change_permission(request):
+        raise PermissionDenied
+    opts = model_admin.model._meta
+    changelist_url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+    params = _params(request)
+    shop_term, shop = _shop_searched(request, params)
+    now = timezone.now()
+    page = _page(request)
+    claims = _filtered(model_admin, request, params, now)
+    offset = (page - 1) * PER_PAGE
+    found = [row(v) for v in claims.values_list(*ROW_COLUMNS)[offset : offset + PER_PAGE + 1]]
+    has_next = len(found) > PER_PAGE
+    found = found[:PER_PAGE]
+    if shop is None and SHOP_VAR in params:
+        shop = _filtered_shop(found, params)
+    count = _count(claims, params, page=page, found=found, has_next=has_next)
     actions = model_admin.get_action_choices(request, default_choices=[])
     icons = {
         True: (static("admin/img/icon-yes.svg"), str(_("Yes"))),
         False: (static("admin/img/icon-no.svg"), str(_("No"))),
     }
-    rows = _rows_html(
+    rows = rows_html(
         found,
         now=now,
-        params=params,
+        shop_href=lambda shop_id: _href(params, **{SHOP_VAR: str(shop_id)}),
         change_prefix=changelist_url,
         checkboxes=bool(actions),
         icons=icons,
@@ -363,7 +235,7 @@ def queue_view(model_admin, request, extra_context=None):
         has_next=has_next,
         count=offset + len(found) if count is None else min(count, COUNT_CAP),
         count_capped=count is None or count > COUNT_CAP,
-        filters=filters,
+        filters=_filters(params),
         params=params,
         query=params.get(SEARCH_VAR, ""),
         shop=shop,

@@ -4,7 +4,7 @@ The dashboard, the payouts page's monthly totals and the risk model's window (R5
 rows instead of aggregating a shop's policies, payouts and claims: a page reads a few hundred
 rows whatever the shop's size.
 
-Tables (`claims.rollup_models`), days are Asia/Shanghai dates (R2), money exact (R1):
+Tables (`claims.models.rollups`), days are Asia/Shanghai dates (R2), money exact (R1):
 
 - `ShopDay(shop, day)`: policies, premiums (by issued_at); payouts, payouts_amount (by
   paid_at); compensations, compensations_amount (the buyers' 10.00, by paid_at, under the
@@ -46,6 +46,9 @@ block must be inside the transaction (it refuses to flush outside one).
 `rebuild(shop_ids=None)` recomputes the rollups from the raw rows, set-based (the
 `rebuild_rollups` command, bench/dataset.py); `recount(shop_ids=None)` returns that recount
 without writing it, as `current()` returns what the tables hold (tests compare the two).
+
+The statements are built in `claims.rollup_sql` (the tables' layout, the recount's SELECTs);
+this module runs them.
 """
 
 import datetime as dt
@@ -57,43 +60,30 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 
-from claims.rollup_models import ShopClaimState, ShopDay, ShopDayReason
+from claims.models import ShopClaimState, ShopDay, ShopDayReason
+from claims.rollup_sql import (
+    DAY,
+    ORDER,
+    REASON,
+    STATE,
+    TABLES,
+    money_expr,
+    quote,
+    recount_queries,
+)
 from portal import transactions
-from portal.clock import SHANGHAI, local_date
+from portal.clock import local_date
 from portal.money import money, money_sum
 from portal.rawsql import converter
 
-TZ = SHANGHAI.key  # R2
 CHUNK = 500  # rows per upsert statement
-
-# table -> (model, key columns, value columns, money columns)
-_DAY, _REASON, _STATE = "day", "reason", "state"
-_TABLES = {
-    _DAY: (
-        ShopDay,
-        ("shop_id", "day"),
-        (
-            "policies",
-            "premiums",
-            "payouts",
-            "payouts_amount",
-            "compensations",
-            "compensations_amount",
-            "breaches",
-        ),
-        {"premiums", "payouts_amount", "compensations_amount"},
-    ),
-    _REASON: (ShopDayReason, ("shop_id", "day", "reason"), ("claims",), set()),
-    _STATE: (ShopClaimState, ("shop_id", "state"), ("claims",), set()),
-}
-_ORDER = (_DAY, _REASON, _STATE)  # tables are always written in this order
 
 
 class _Deltas:
     """Deltas in memory: table -> key -> column -> amount."""
 
     def __init__(self):
-        self.rows = {name: defaultdict(lambda: defaultdict(int)) for name in _ORDER}
+        self.rows = {name: defaultdict(lambda: defaultdict(int)) for name in ORDER}
 
     def add(self, table: str, key: tuple, **values) -> None:
         row = self.rows[table][key]
@@ -106,7 +96,7 @@ class _Deltas:
                 self.add(table, key, **values)
 
     def flush(self) -> None:
-        for table in _ORDER:
+        for table in ORDER:
             _upsert(table, self.rows[table])
         self.rows = _Deltas().rows
 
@@ -159,7 +149,7 @@ def record_policies_issued(rows: Iterable[tuple[int, dt.datetime, Decimal]]) -> 
 
     def fill(d):
         for shop_id, at, premium in rows:
-            d.add(_DAY, (shop_id, local_date(at)), policies=1, premiums=Decimal(premium))
+            d.add(DAY, (shop_id, local_date(at)), policies=1, premiums=Decimal(premium))
 
     _record(fill)
 
@@ -169,7 +159,7 @@ def record_payouts(rows: Iterable[tuple[int, dt.datetime, Decimal]]) -> None:
 
     def fill(d):
         for shop_id, at, amount in rows:
-            d.add(_DAY, (shop_id, local_date(at)), payouts=1, payouts_amount=Decimal(amount))
+            d.add(DAY, (shop_id, local_date(at)), payouts=1, payouts_amount=Decimal(amount))
 
     _record(fill)
 
@@ -180,7 +170,7 @@ def record_compensations(rows: Iterable[tuple[int, dt.datetime, Decimal]]) -> No
     def fill(d):
         for shop_id, at, amount in rows:
             d.add(
-                _DAY,
+                DAY,
                 (shop_id, local_date(at)),
                 compensations=1,
                 compensations_amount=Decimal(amount),
@@ -194,7 +184,7 @@ def record_breaches(rows: Iterable[tuple[int, dt.datetime]]) -> None:
 
     def fill(d):
         for shop_id, at in rows:
-            d.add(_DAY, (shop_id, local_date(at)), breaches=1)
+            d.add(DAY, (shop_id, local_date(at)), breaches=1)
 
     _record(fill)
 
@@ -204,8 +194,8 @@ def record_claims_opened(rows: Iterable[tuple[int, dt.datetime, str, str]]) -> N
 
     def fill(d):
         for shop_id, at, reason, state in rows:
-            d.add(_REASON, (shop_id, local_date(at), reason), claims=1)
-            d.add(_STATE, (shop_id, state), claims=1)
+            d.add(REASON, (shop_id, local_date(at), reason), claims=1)
+            d.add(STATE, (shop_id, state), claims=1)
 
     _record(fill)
 
@@ -216,8 +206,8 @@ def record_claim_moves(rows: Iterable[tuple[int, str, str]]) -> None:
     def fill(d):
         for shop_id, source, target in rows:
             if source != target:
-                d.add(_STATE, (shop_id, source), claims=-1)
-                d.add(_STATE, (shop_id, target), claims=1)
+                d.add(STATE, (shop_id, source), claims=-1)
+                d.add(STATE, (shop_id, target), claims=1)
 
     _record(fill)
 
@@ -233,11 +223,11 @@ def dashboard_rows(shop_id: int, *, days_since: dt.date, claims_since: dt.date) 
     where the row has none) on every database (portal.rawsql)."""
     sql = (
         "SELECT 'd' AS kind, day, NULL AS name, policies AS n, premiums, payouts_amount "
-        f"FROM {_q(ShopDay._meta.db_table)} WHERE shop_id = %s AND day >= %s "
+        f"FROM {quote(ShopDay._meta.db_table)} WHERE shop_id = %s AND day >= %s "
         "UNION ALL SELECT 'r', day, reason, claims, NULL, NULL "
-        f"FROM {_q(ShopDayReason._meta.db_table)} WHERE shop_id = %s AND day >= %s "
+        f"FROM {quote(ShopDayReason._meta.db_table)} WHERE shop_id = %s AND day >= %s "
         "AND claims > 0 UNION ALL SELECT 's', NULL, state, claims, NULL, NULL "
-        f"FROM {_q(ShopClaimState._meta.db_table)} WHERE shop_id = %s AND claims > 0"
+        f"FROM {quote(ShopClaimState._meta.db_table)} WHERE shop_id = %s AND claims > 0"
     )
     day, premiums, payouts = (
         converter(ShopDay, name) for name in ("day", "premiums", "payouts_amount")
@@ -257,11 +247,11 @@ def recount(shop_ids: Iterable[int] | None = None) -> dict:
     """The rollups as the raw rows give them: {table: {key: {column: value}}}, zeros left out."""
     deltas = _Deltas()
     day = converter(ShopDay, "day")
-    for table, sql in _recount_queries(shop_ids):
-        _, keys, _values, _money_columns = _TABLES[table]
+    for table, sql in recount_queries(shop_ids):
+        _, keys, _values, _money_columns = TABLES[table]
         for row in _select_sql(*sql):
             key = tuple(day(v) if k == "day" else v for k, v in zip(keys, row, strict=False))
-            values = dict(zip(_TABLES[table][2], row[len(keys) :], strict=True))
+            values = dict(zip(TABLES[table][2], row[len(keys) :], strict=True))
             deltas.add(table, key, **{c: _clean(table, c, v) for c, v in values.items()})
     return _nonzero(deltas.rows)
 
@@ -269,8 +259,8 @@ def recount(shop_ids: Iterable[int] | None = None) -> dict:
 def current(shop_ids: Iterable[int] | None = None) -> dict:
     """What the rollup tables hold, in recount()'s shape."""
     out = {}
-    for table in _ORDER:
-        model, keys, values, _money_columns = _TABLES[table]
+    for table in ORDER:
+        model, keys, values, _money_columns = TABLES[table]
         queryset = model.objects.all()
         if shop_ids is not None:
             queryset = queryset.filter(shop_id__in=list(shop_ids))
@@ -289,118 +279,20 @@ def rebuild(shop_ids: Iterable[int] | None = None) -> dict:
     then one INSERT … SELECT … GROUP BY per table. Returns the rows written per table."""
     shop_ids = None if shop_ids is None else sorted(set(shop_ids))
     written = {}
-    for table in _ORDER:
-        model = _TABLES[table][0]
+    for table in ORDER:
+        model = TABLES[table][0]
         queryset = model.objects.all()
         if shop_ids is not None:
             queryset = queryset.filter(shop_id__in=shop_ids)
         queryset.delete()
-    for table, (sql, params) in _recount_queries(shop_ids):
-        model, keys, values, _money_columns = _TABLES[table]
-        columns = ", ".join(_q(c) for c in (*keys, *values))
-        insert = f"INSERT INTO {_q(model._meta.db_table)} ({columns}) {sql}"
+    for table, (sql, params) in recount_queries(shop_ids):
+        model, keys, values, _money_columns = TABLES[table]
+        columns = ", ".join(quote(c) for c in (*keys, *values))
+        insert = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) {sql}"
         with connection.cursor() as cursor:
             cursor.execute(insert, params)
             written[table] = cursor.rowcount
     return written
-
-
-def _recount_queries(shop_ids) -> list[tuple[str, tuple[str, list]]]:
-    """(table, (SELECT sql, params)) giving each table's rows from the raw rows, grouped in
-    the database (one pass over each raw table)."""
-    ids = None if shop_ids is None else list(shop_ids)
-
-    def where(shop_column: str) -> tuple[str, list]:
-        if ids is None:
-            return "", []
-        return f" AND {shop_column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
-
-    names = _TABLES[_DAY][2]
-    # (FROM, shop column, time column, {value column: expression})
-    branches = [
-        (
-            "{policy} x",
-            "x.shop_id",
-            "x.issued_at",
-            {"policies": "COUNT(*)", "premiums": "SUM(x.premium)"},
-        ),
-        (
-            "{payout} x",
-            "x.shop_id",
-            "x.paid_at",
-            {"payouts": "COUNT(*)", "payouts_amount": "SUM(x.amount)"},
-        ),
-        (
-            "{compensation} x JOIN {claim} c ON c.id = x.claim_id",
-            "c.shop_id",
-            "x.paid_at",
-            {"compensations": "COUNT(*)", "compensations_amount": "SUM(x.amount)"},
-        ),
-        ("{breach} x", "x.shop_id", "x.recorded_at", {"breaches": "COUNT(*)"}),
-    ]
-    parts, params = [], []
-    for source, shop, at, sums in branches:
-        day, day_params = _day_sql(at)
-        shops, shop_params = where(shop)
-        values = ", ".join(f"{sums.get(n, '0')} AS {n}" for n in names)
-        parts.append(
-            f"SELECT {shop} AS shop_id, {day} AS day, {values} "
-            f"FROM {_tables(source)} WHERE 1 = 1{shops} GROUP BY 1, 2"
-        )
-        params += [*day_params, *shop_params]
-    totals = ", ".join(
-        _money_expr(f"SUM(u.{n})") if n in _TABLES[_DAY][3] else f"SUM(u.{n})" for n in names
-    )
-    day_sql = (
-        f"SELECT u.shop_id, u.day, {totals} FROM ({' UNION ALL '.join(parts)}) u "
-        "GROUP BY u.shop_id, u.day ORDER BY u.shop_id, u.day",
-        params,
-    )
-    day, day_params = _day_sql("c.submitted_at")
-    shops, shop_params = where("c.shop_id")
-    reason_sql = (
-        f"SELECT c.shop_id, {day}, r.reason, COUNT(*) FROM {_tables('{claim} c')} "
-        f"JOIN {_tables('{refund} r')} ON r.id = c.refund_id WHERE 1 = 1{shops} "
-        "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
-        [*day_params, *shop_params],
-    )
-    state_sql = (
-        f"SELECT c.shop_id, c.state, COUNT(*) FROM {_tables('{claim} c')} WHERE 1 = 1{shops} "
-        "GROUP BY 1, 2 ORDER BY 1, 2",
-        shop_params,
-    )
-    return [(_DAY, day_sql), (_REASON, reason_sql), (_STATE, state_sql)]
-
-
-# --- SQL helpers ---
-
-
-def _q(name: str) -> str:
-    return connection.ops.quote_name(name)
-
-
-def _tables(sql: str) -> str:
-    from claims.models import BuyerCompensation, Claim, Payout, Policy, RefundRequest, ServiceBreach
-
-    return sql.format(
-        policy=_q(Policy._meta.db_table),
-        payout=_q(Payout._meta.db_table),
-        compensation=_q(BuyerCompensation._meta.db_table),
-        breach=_q(ServiceBreach._meta.db_table),
-        claim=_q(Claim._meta.db_table),
-        refund=_q(RefundRequest._meta.db_table),
-    )
-
-
-def _day_sql(column: str) -> tuple[str, list]:
-    """The Asia/Shanghai date of a datetime column, in this database's SQL (R2)."""
-    sql, params = connection.ops.datetime_cast_date_sql(column, (), TZ)
-    return sql, list(params)
-
-
-def _money_expr(sql: str) -> str:
-    """SQLite sums decimals as floats: round to the fen (exact again, portal.money)."""
-    return f"ROUND({sql}, 2)" if connection.vendor == "sqlite" else sql
 
 
 def _select_sql(sql: str, params: list) -> list[tuple]:
@@ -412,18 +304,18 @@ def _select_sql(sql: str, params: list) -> list[tuple]:
 def _upsert(table: str, rows: dict) -> None:
     """Add the deltas `rows` (key -> column -> delta) to `table`: keys in sorted order, one
     INSERT … ON CONFLICT DO UPDATE per CHUNK keys; all-zero deltas are skipped."""
-    model, keys, values, money_columns = _TABLES[table]
+    model, keys, values, money_columns = TABLES[table]
     items = sorted((key, row) for key, row in rows.items() if any(row.get(c) for c in values))
     if not items:
         return
-    name = _q(model._meta.db_table)
-    columns = ", ".join(_q(c) for c in (*keys, *values))
+    name = quote(model._meta.db_table)
+    columns = ", ".join(quote(c) for c in (*keys, *values))
     updates = ", ".join(
-        f"{_q(c)} = "
+        f"{quote(c)} = "
         + (
-            _money_expr(f"{name}.{_q(c)} + EXCLUDED.{_q(c)}")
+            money_expr(f"{name}.{quote(c)} + EXCLUDED.{quote(c)}")
             if c in money_columns
-            else f"{name}.{_q(c)} + EXCLUDED.{_q(c)}"
+            else f"{name}.{quote(c)} + EXCLUDED.{quote(c)}"
         )
         for c in values
     )
@@ -437,7 +329,7 @@ def _upsert(table: str, rows: dict) -> None:
         ]
         sql = (
             f"INSERT INTO {name} ({columns}) VALUES {', '.join([placeholder] * len(chunk))} "
-            f"ON CONFLICT ({', '.join(_q(k) for k in keys)}) DO UPDATE SET {updates}"
+            f"ON CONFLICT ({', '.join(quote(k) for k in keys)}) DO UPDATE SET {updates}"
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -453,7 +345,7 @@ def _money(value) -> Decimal:
 
 
 def _clean(table: str, column: str, value):
-    return _money(value) if column in _TABLES[table][3] else int(value or 0)
+    return _money(value) if column in TABLES[table][3] else int(value or 0)
 
 
 def _nonzero(tables: dict) -> dict:

@@ -1,82 +1,34 @@
-"""Reads of the claims app: the review queue and buyer history (R32, R61)."""
+"""The merchant's reads (R100: every one takes the merchant's shop): policies (R24), refund
+requests and claims (R44), payouts (R35), buyer feedback (R60), service breaches (R38)."""
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from claims.models import (
-    CLAIM_QUEUE_RANK,
+    COVERAGE_HOURS,
     BreachState,
-    Buyer,
     BuyerFeedback,
     Claim,
     ClaimState,
-    FeedbackState,
+    Order,
+    OrderLine,
+    Payout,
+    Policy,
+    PolicyClaimStatus,
+    PolicyStatus,
+    RefundRequest,
     ServiceBreach,
 )
-
-
-def claim_queue(queryset: QuerySet[Claim] | None = None) -> QuerySet[Claim]:
-    """R32: overdue reviews first, then reviews by deadline, refusals to rule on, the rest
-    (ordered by queue_rank, review_due_at, id).
-
-    The rank does not depend on the time: reviews ordered by deadline already put the overdue
-    ones (deadline < now) first. So it is indexed with the deadline ("claim_queue_idx"), and
-    the first page of 100,000 claims is read from that index instead of sorting them all."""
-    queryset = Claim.objects.all() if queryset is None else queryset
-    return queryset.annotate(queue_rank=CLAIM_QUEUE_RANK)
-
-
-@dataclass(frozen=True)
-class BuyerHistory:
-    credit_tier: int
-    eligible: bool
-    claims_30_days: int
-    claims_90_days: int
-    feedback_received: int
-    feedback_upheld: int
-
-
-def buyer_history(buyer: Buyer, *, now: dt.datetime | None = None) -> BuyerHistory:
-    """R61: the buyer across all shops, next to each claim. Two queries."""
-    now = now or timezone.now()
-    claims = Claim.objects.filter(buyer=buyer).aggregate(
-        d30=Count("id", filter=Q(submitted_at__gte=now - dt.timedelta(days=30))),
-        d90=Count("id", filter=Q(submitted_at__gte=now - dt.timedelta(days=90))),
-    )
-    feedback = BuyerFeedback.objects.filter(buyer=buyer).aggregate(
-        total=Count("id"), upheld=Count("id", filter=Q(state=FeedbackState.UPHELD))
-    )
-    return BuyerHistory(
-        credit_tier=buyer.credit_tier,
-        eligible=buyer.eligible,
-        claims_30_days=claims["d30"],
-        claims_90_days=claims["d90"],
-        feedback_received=feedback["total"],
-        feedback_upheld=feedback["upheld"],
-    )
-
-
-# --- merchant reads (R100: every one takes the merchant's shop) ---
 
 
 def policies_for_shop(
     *, shop, q: str = "", status: str = "", issued_from=None, issued_to=None, now=None
 ) -> QuerySet:
     """R24: the shop's policies, newest first, searchable by order id, buyer id or SKU."""
-    from claims.models import (
-        COVERAGE_HOURS,
-        Order,
-        OrderLine,
-        Policy,
-        PolicyClaimStatus,
-        PolicyStatus,
-    )
-
     now = now or timezone.now()
     policies = Policy.objects.filter(shop=shop).select_related("order", "order__buyer")
     q = (q or "").strip()
@@ -167,8 +119,6 @@ def policy_list_columns(policies: QuerySet) -> QuerySet:
 def policy_rows(columns, *, now: dt.datetime) -> list[PolicyRow]:
     """Rows of policy_list_columns with the status the merchant sees (R24: Policy.status
     reads only claim_status and the coverage dates, which each row carries)."""
-    from claims.models import Policy
-
     return [
         PolicyRow(
             c.pk,
@@ -186,8 +136,6 @@ def refunds_for_shop(
     *, shop, business: str = "", state: str = "", due: str = "", q: str = "", now=None
 ) -> QuerySet:
     """R44: every refund request of the shop, 质保卡 (covered) or merchant-handled."""
-    from claims.models import RefundRequest
-
     now = now or timezone.now()
     refunds = RefundRequest.objects.filter(shop=shop).select_related(
         "order", "line", "claim", "buyer"
@@ -256,8 +204,6 @@ def claims_awaiting_merchant(*, shop) -> QuerySet:
 
 def payouts_for_shop(*, shop, paid_from=None, paid_to=None) -> QuerySet:
     """R35: the shop's payouts, newest first; paid in [paid_from, paid_to) when given."""
-    from claims.models import Payout
-
     payouts = Payout.objects.filter(shop=shop)
     if paid_from:
         payouts = payouts.filter(paid_at__gte=paid_from)
@@ -295,108 +241,3 @@ def breach_counts(*, shop) -> dict:
         owed=Count("id", filter=Q(state=BreachState.OWED)),
         settled=Count("id", filter=Q(state=BreachState.SETTLED)),
     )
-
-
-# --- the merchant figures, from the rollups (claims.rollups, issue 10) ---
-
-
-@dataclass(frozen=True)
-class ShopFigures:
-    days: list  # (day, policies, premiums, payouts_amount), oldest first
-    claims_per_day: list  # (day, refund reason, claims opened)
-    claims_by_state: dict  # {R41 state: the shop's claims in it now}
-
-
-def shop_figures(*, shop, days_since: dt.date, claims_since: dt.date) -> ShopFigures:
-    """The dashboard's rollup rows (claims.rollups) in one round trip, whatever the shop's
-    size: its days from `days_since` (at most one row a day), its claims opened per day and
-    reason from `claims_since` (R30), its claims by state (R41)."""
-    from claims.rollups import dashboard_rows
-
-    rows = dashboard_rows(shop.pk, days_since=days_since, claims_since=claims_since)
-    return ShopFigures(
-        days=sorted(
-            (day, n, premiums, payouts)
-            for kind, day, _name, n, premiums, payouts in rows
-            if kind == "d"
-        ),
-        claims_per_day=sorted((d, name, n) for kind, d, name, n, *_m in rows if kind == "r"),
-        claims_by_state={name: n for kind, _d, name, n, *_m in rows if kind == "s"},
-    )
-
-
-def payout_months(*, shop, months: int = 12) -> list[tuple]:
-    """(month's first day, payouts total, payouts) of the shop's latest `months` Asia/Shanghai
-    months with payouts (R35), newest first, from the per-day rollup."""
-    from django.db.models import Sum
-    from django.db.models.functions import TruncMonth
-
-    from claims.models import ShopDay
-    from portal.money import money_sum
-
-    rows = (
-        ShopDay.objects.filter(shop=shop, payouts__gt=0)
-        .annotate(month=TruncMonth("day"))
-        .values("month")
-        .annotate(total=Sum("payouts_amount"), n=Sum("payouts"))
-        .order_by("-month")
-        .values_list("month", "total", "n")[:months]
-    )
-    return [(month, money_sum(total), n) for month, total, n in rows]
-
-
-def shop_window(*, shop, start: dt.datetime, end: dt.datetime) -> dict:
-    """R51's inputs over [start, end): premiums and policies issued, payouts made, claims
-    opened. The whole Asia/Shanghai days inside the window come from the rollups; the partial
-    days at its ends (at most two days of rows) from the raw rows, so the figures are the
-    same as a count of the raw rows over the exact instants."""
-    from django.db.models import Sum
-
-    from claims.models import Payout, Policy, ShopDay, ShopDayReason
-    from portal.clock import local_date
-    from portal.clock import start_of_day as midnight
-    from portal.money import money_sum
-
-    first = local_date(start)
-    if midnight(first) < start:
-        first += dt.timedelta(days=1)
-    last = local_date(end)  # exclusive: the day holding `end` is partial (or starts at it)
-    if first >= last:
-        edges = [(start, end)]
-        first = last = None
-    else:
-        edges = [(a, b) for a, b in ((start, midnight(first)), (midnight(last), end)) if a < b]
-    totals = {"premiums": Decimal("0.00"), "payouts": Decimal("0.00"), "policies": 0, "claims": 0}
-    if first is not None:
-        days = ShopDay.objects.filter(shop=shop, day__gte=first, day__lt=last).aggregate(
-            policies=Sum("policies"), premiums=Sum("premiums"), payouts=Sum("payouts_amount")
-        )
-        claims = ShopDayReason.objects.filter(shop=shop, day__gte=first, day__lt=last)
-        totals = {
-            "premiums": money_sum(days["premiums"]),
-            "payouts": money_sum(days["payouts"]),
-            "policies": days["policies"] or 0,
-            "claims": claims.aggregate(n=Sum("claims"))["n"] or 0,
-        }
-    if edges:
-        in_edges = Q()
-        for a, b in edges:
-            in_edges |= Q(at__gte=a, at__lt=b)
-        policies = (
-            Policy.objects.filter(shop=shop)
-            .alias(at=F("issued_at"))
-            .filter(in_edges)
-            .aggregate(n=Count("id"), premiums=Sum("premium"))
-        )
-        payouts = (
-            Payout.objects.filter(shop=shop)
-            .alias(at=F("paid_at"))
-            .filter(in_edges)
-            .aggregate(total=Sum("amount"))
-        )
-        claims = Claim.objects.filter(shop=shop).alias(at=F("submitted_at")).filter(in_edges)
-        totals["premiums"] += money_sum(policies["premiums"])
-        totals["payouts"] += money_sum(payouts["total"])
-        totals["policies"] += policies["n"]
-        totals["claims"] += claims.count()
-    return totals

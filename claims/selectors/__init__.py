@@ -1,0 +1,61 @@
+"""Reads of the claims app (selectors; writes go through `claims.services`):
+
+- `queue`: the insurer's: the review queue (R32), a buyer's history across shops (R61);
+- `merchant`: the merchant's, each scoped to the merchant's shop (R100): policies, refund
+  requests, claims, payouts, buyer feedback, service breaches;
+- `figures`: the merchant figures read from the rollups (issue 10): the dashboard, the
+  payouts' months, the risk model's window (R51).
+
+Import from here (`from claims import selectors; selectors.claim_queue(...)`): every public
+name is re-exported.
+"""
+
+from claims.selectors.figures import (
+    ShopFigures,
+    payout_months,
+    shop_figures,
+    shop_window,
+)
+from claims.selectors.merchant import (
+    BuyerRef,
+    OrderRef,
+    PolicyRow,
+    breach_counts,
+    breaches_for_shop,
+    claims_awaiting_merchant,
+    feedback_for_shop,
+    payouts_for_shop,
+    policies_for_shop,
+    policy_list_columns,
+    policy_rows,
+    refunds_for_shop,
+    refunds_to_count,
+)
+from claims.selectors.queue import (
+    BuyerHistory,
+    buyer_history,
+    claim_queue,
+)
+
+__all__ = [
+    "BuyerHistory",
+    "BuyerRef",
+    "OrderRef",
+    "PolicyRow",
+    "ShopFigures",
+    "breach_counts",
+    "breaches_for_shop",
+    "buyer_history",
+    "claim_queue",
+    "claims_awaiting_merchant",
+    "feedback_for_shop",
+    "payout_months",
+    "payouts_for_shop",
+    "policies_for_shop",
+    "policy_list_columns",
+    "policy_rows",
+    "refunds_for_shop",
+    "refunds_to_count",
+    "shop_figures",
+    "shop_window",
+]
