@@ -2,7 +2,9 @@
 
 Transitions write their own rows (actor, time, source, target, reason) through the
 `fsm_log_by` / `fsm_log_description` decorators. The creation of a record in its first
-state is not a transition, so services record it here, in the same transaction.
+state is not a transition, so services record it here, in the same transaction. A change
+made by the system (the sweep, the platform's events) has no actor (`by` is None) and its
+reason names the rule.
 """
 
 import datetime as dt
@@ -11,9 +13,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 from django_fsm_log.models import StateLog
-
-SYSTEM = None  # StateLog.by for decisions made by the system (the reason names the rule)
-
 
 # A transition the platform reports late is dated when it happened, not when it arrived.
 LATE_AFTER = dt.timedelta(minutes=1)

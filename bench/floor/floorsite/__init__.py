@@ -1,0 +1,1 @@
+"""The floor's Django project: settings, URLs and WSGI entry point (see bench/floor)."""
