@@ -8,7 +8,7 @@ entity and type (`"<entity id>/<type>"`), so a re-run repeats it and is answered
 (R82), and it occurred when its fact happened; both can be given. Times are datetimes
 (written as ISO 8601 in Shanghai time) or strings passed through as they are, so a test can
 send a malformed one; a naive datetime is written without an offset (R80 rejects it).
-Amounts are `Decimal`, int or string and are written as "199.00" strings (R1).
+Amounts given as `Decimal` or int are written as "199.00" strings (R1), never rounded.
 
 `batch_body` and `signed_batch` make the body and headers of `POST /api/v1/events` (R81).
 """
@@ -34,11 +34,16 @@ def iso(instant: Time) -> str:
     return instant.astimezone(SHANGHAI).isoformat()
 
 
-def amount_text(amount) -> str:
-    """R1: "199.00" from a Decimal or int; a string is sent as it is (e.g. "19.999")."""
-    if isinstance(amount, str):
+def amount_text(amount):
+    """R1: "199.00" from a Decimal or int with at most 2 places, never rounded: one with more
+    is written out in full ("19.999", which R1 rejects); anything else (a string, a JSON
+    number) is sent as it is."""
+    if isinstance(amount, bool) or not isinstance(amount, int | Decimal):
         return amount
-    return f"{Decimal(amount):.2f}"
+    amount = Decimal(amount)
+    if amount.is_finite() and amount.as_tuple().exponent >= -2:
+        return f"{amount:.2f}"
+    return str(amount)
 
 
 def envelope(type_: str, data: dict, *, event_id: str, occurred_at: Time) -> dict:

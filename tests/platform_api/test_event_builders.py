@@ -116,3 +116,19 @@ def test_R81_a_signed_batch_is_the_json_of_its_events_signed_with_the_secret():
     assert json.loads(body) == {"events": list(BUILT.values())}
     assert headers["X-Platform-Timestamp"] == "1700"
     assert headers["X-Platform-Signature"] == sign(b"1700." + body, secret="s3cret")
+
+
+def test_R1_an_amount_with_more_than_two_places_is_written_in_full_and_rejected_not_rounded():
+    built = events.refund_requested(
+        "R-3",
+        order_id="O-1",
+        line_id="O-1-1",
+        kind="refund_only",
+        reason="quality_issue",
+        amount=Decimal("19.999"),
+        requested_at=AT,
+    )
+
+    assert built["data"]["amount"] == "19.999"
+    with pytest.raises(EventError, match="at most 2 decimal places"):
+        parse_event(built)
