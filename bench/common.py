@@ -221,3 +221,53 @@ def enroll_bench_shop(
         )
         services.enrollment_approve(enrollment_id=enrollment.pk, actor=staff)
     return merchant
+
+
+# --- the marketplace's events (platform_api.events builds the wire format) ---
+
+
+def order_events(
+    order_id: str,
+    *,
+    shop_id: str,
+    buyer_id: str,
+    credit_tier: int,
+    placed: dt.datetime,
+    requested: dt.datetime,
+    paid: str,
+    sku: str,
+    title: str,
+    kind: str,
+    reason: str,
+    description: str,
+    image: tuple[str, bytes],
+) -> list[dict]:
+    """An order's four events: placed with one line paid `paid`, shipped 3 h later, received
+    2 days after it was placed, then a refund request of the whole line with one photo."""
+    from platform_api import events
+
+    line_id = f"{order_id}-1"
+    line = events.order_line(line_id, sku=sku, title=title, quantity=1, paid_amount=paid)
+    return [
+        events.order_placed(
+            order_id,
+            shop_id=shop_id,
+            buyer_id=buyer_id,
+            credit_tier=credit_tier,
+            placed_at=placed,
+            lines=[line],
+        ),
+        events.order_shipped(order_id, shipped_at=placed + dt.timedelta(hours=3)),
+        events.order_received(order_id, received_at=placed + dt.timedelta(days=2)),
+        events.refund_requested(
+            f"{order_id}-R",
+            order_id=order_id,
+            line_id=line_id,
+            kind=kind,
+            reason=reason,
+            amount=paid,
+            description=description,
+            images=[image],
+            requested_at=requested,
+        ),
+    ]

@@ -17,7 +17,7 @@ from bench.reliability.traffic import Events
 def build_due_claims(events: Events, n: int) -> dict:
     """n due items in three kinds: returns with no tracking number (R33), shipped returns the
     merchant never confirmed (R38), reviews past 24 h (R32)."""
-    from claims.simulator import event, iso
+    from platform_api.events import return_shipped
     from platform_api.ingest import apply_events
 
     batch, shipped = [], []
@@ -37,16 +37,8 @@ def build_due_claims(events: Events, n: int) -> dict:
             refund = evs[3]["data"]
             at = dt.datetime.fromisoformat(refund["requested_at"]) + dt.timedelta(days=1)
             shipped.append(
-                event(
-                    refund["refund_id"],
-                    "refund.return_shipped",
-                    at,
-                    {
-                        "refund_id": refund["refund_id"],
-                        "carrier": "顺丰",
-                        "tracking_number": f"SF{i}",
-                        "shipped_at": iso(at),
-                    },
+                return_shipped(
+                    refund["refund_id"], carrier="顺丰", tracking_number=f"SF{i}", shipped_at=at
                 )
             )
     counts = Counter()

@@ -17,6 +17,7 @@ import urllib.parse
 import urllib.request
 from collections import Counter, defaultdict
 
+from bench.common import order_events
 from bench.reliability.harness import PASSWORD, SHOP_ID, pct
 
 # --- the marketplace's events ---
@@ -32,54 +33,29 @@ class Events:
         self.seed, self.now = seed, timezone.now()
 
     def order(self, order_id, *, days_ago=None, tier=None, kind=None, reason=None, price=None):
-        from claims.simulator import event, evidence_payload, image_evidence, iso
+        from claims.simulator import image_evidence
 
         rng = random.Random(f"{self.seed}-{order_id}")
         placed = self.now - dt.timedelta(days=days_ago if days_ago else 5 + rng.random() * 40)
-        shipped, received = placed + dt.timedelta(hours=3), placed + dt.timedelta(days=2)
+        received = placed + dt.timedelta(days=2)
         requested = received + dt.timedelta(days=1 + rng.random() * 2)
         paid = f"{price or rng.choice([99, 199, 299, 599, 1299])}.00"
-        line_id = f"{order_id}-1"
         tier = tier or rng.randint(1, 5)
-        buyer = {
-            "id": f"U-{order_id}" if tier >= 4 else f"B-{rng.randrange(5000)}",
-            "credit_tier": tier,
-        }
-        line = {
-            "line_id": line_id,
-            "sku": "SKU-R",
-            "title": "电饭煲",
-            "quantity": 1,
-            "paid_amount": paid,
-        }
-        refund = {
-            "refund_id": f"{order_id}-R",
-            "order_id": order_id,
-            "line_id": line_id,
-            "kind": kind or rng.choice(["refund_only", "return_and_refund"]),
-            "reason": reason or rng.choices(["quality_issue", "wrong_size"], [75, 25])[0],
-            "amount": paid,
-            "description": "不加热",
-            "evidence": evidence_payload([image_evidence(rng, order_id)]),
-            "requested_at": iso(requested),
-        }
-        data = {"order_id": order_id, "shop_id": SHOP_ID, "buyer": buyer, "placed_at": iso(placed)}
-        return [
-            event(order_id, "order.placed", placed, {**data, "lines": [line]}),
-            event(
-                order_id,
-                "order.shipped",
-                shipped,
-                {"order_id": order_id, "shipped_at": iso(shipped)},
-            ),
-            event(
-                order_id,
-                "order.received",
-                received,
-                {"order_id": order_id, "received_at": iso(received)},
-            ),
-            event(refund["refund_id"], "refund.requested", requested, refund),
-        ]
+        return order_events(
+            order_id,
+            shop_id=SHOP_ID,
+            buyer_id=f"U-{order_id}" if tier >= 4 else f"B-{rng.randrange(5000)}",
+            credit_tier=tier,
+            placed=placed,
+            requested=requested,
+            paid=paid,
+            sku="SKU-R",
+            title="电饭煲",
+            kind=kind or rng.choice(["refund_only", "return_and_refund"]),
+            reason=reason or rng.choices(["quality_issue", "wrong_size"], [75, 25])[0],
+            description="不加热",
+            image=image_evidence(rng, order_id),
+        )
 
     def batch(self, prefix: str, orders: int) -> list[dict]:
         per_order = [self.order(f"{prefix}-{n:04d}") for n in range(orders)]
@@ -90,44 +66,28 @@ class Events:
         """Two events the API must reject: an unknown shop, a malformed amount."""
         from django.utils import timezone
 
-        from claims.simulator import event, iso
+        from platform_api.events import order_line, order_placed
 
         at = timezone.now()
-        line = {"line_id": "x-1", "sku": "S", "title": "t", "quantity": 1}
         return [
-            event(
-                f"{tag}-X1",
-                "order.placed",
-                at,
-                {
-                    "order_id": f"{tag}-X1",
-                    "shop_id": "TM-NOT-A-SHOP",
-                    "buyer": {"id": "b", "credit_tier": 3},
-                    "placed_at": iso(at),
-                    "lines": [{**line, "paid_amount": "10.00"}],
-                },
-            ),
-            event(
-                f"{tag}-X2",
-                "order.placed",
-                at,
-                {
-                    "order_id": f"{tag}-X2",
-                    "shop_id": SHOP_ID,
-                    "buyer": {"id": "b", "credit_tier": 3},
-                    "placed_at": iso(at),
-                    "lines": [{**line, "paid_amount": "10.001"}],
-                },
-            ),
+            order_placed(
+                f"{tag}-{n}",
+                shop_id=shop,
+                buyer_id="b",
+                credit_tier=3,
+                placed_at=at,
+                lines=[order_line("x-1", sku="S", title="t", quantity=1, paid_amount=amount)],
+            )
+            for n, shop, amount in (("X1", "TM-NOT-A-SHOP", "10.00"), ("X2", SHOP_ID, "10.001"))
         ]
 
 
 def post_events(base: str, events: list[dict], secret: str, timeout=120):
     """(HTTP status or None, results or None, error text)."""
-    from platform_api.auth import signed_headers
+    from platform_api.events import signed_batch
 
-    body = json.dumps({"events": events}, ensure_ascii=False).encode()
-    headers = {**signed_headers(body, secret=secret), "Content-Type": "application/json"}
+    body, signed = signed_batch(events, secret=secret)
+    headers = {**signed, "Content-Type": "application/json"}
     request = urllib.request.Request(base + "/api/v1/events", data=body, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
