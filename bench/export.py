@@ -39,15 +39,10 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
 
-from ingest import free_port, stop_gunicorn, wait_ready  # noqa: E402
-from pages import (  # noqa: E402
-    MERCHANT,
-    PASSWORD,
-    Session,
-    bench_env,
-    collectstatic,
-    start_gunicorn,
-)
+from bench.common import free_port, start_gunicorn, stop_gunicorn, wait_ready  # noqa: E402
+from bench.latency.client import Session  # noqa: E402
+from bench.latency.server import bench_env, collectstatic  # noqa: E402
+from bench.latency.targets import MERCHANT, PASSWORD  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/warranty_scale"
 CSV_PATH = "/policies/export.csv"
