@@ -49,6 +49,28 @@ def recreate_database(database_url: str, *, template: str | None = None) -> None
         conn.execute(f'CREATE DATABASE "{name}"{suffix}')
 
 
+def copy_database(database_url: str, suffix: str, *, attempts: int = 1) -> str:
+    """A fresh copy `<name>_<suffix>` of the database on the same server; its postgres:// URL.
+    The source may have no other session while it is copied: with `attempts` > 1, retry
+    every 3 s (another bench may be reading it)."""
+    import psycopg
+
+    name = db_name(database_url)
+    copy = f"{name}_{suffix}"
+    with psycopg.connect(admin_url(database_url), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
+        for attempt in range(attempts):
+            try:
+                conn.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{name}"')
+                break
+            except psycopg.errors.ObjectInUse:
+                if attempt == attempts - 1:
+                    raise
+                print(f"  {name} is in use by another session; retrying in 3 s")
+                time.sleep(3)
+    return sibling_url(database_url, copy)
+
+
 def drop_database(database_url: str) -> None:
     import psycopg
 
