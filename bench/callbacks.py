@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import ingest  # noqa: E402
+from bench import common, ingest  # noqa: E402
 
 
 def parse_args():
@@ -87,16 +87,16 @@ def main() -> int:
     }
     os.environ.update(env)
     print(f"bench database {args.database_url} (dropped and created); receiver {receiver.url}")
-    ingest.recreate_database(args.database_url)
+    common.recreate_database(args.database_url)
     ingest.setup_django()
     ingest.migrate_and_enroll()
     workload = ingest.Workload()
-    port = ingest.free_port()
+    port = common.free_port()
     base_url = f"http://127.0.0.1:{port}"
-    proc = ingest.start_gunicorn(env, port, args.gunicorn_workers, Path(media) / "gunicorn.log")
+    proc = common.start_gunicorn(env, port, args.gunicorn_workers, Path(media) / "gunicorn.log")
     workers = start_workers(env, args.workers, Path(media) / "workers.log")
     try:
-        ingest.wait_ready(base_url, proc, timeout=300)  # a busy machine starts slowly
+        common.wait_ready(base_url, proc, timeout=300)  # a busy machine starts slowly
         bodies = ingest.bodies_for_run(workload, 1, args.batches)
         load = os.getloadavg()[0]
         started = time.time()
@@ -111,7 +111,7 @@ def main() -> int:
             worker.send_signal(signal.SIGTERM)
         for worker in workers:
             worker.wait()
-        ingest.stop_gunicorn(proc)
+        common.stop_gunicorn(proc)
         receiver.stop()
     report(args, receiver, statuses, seconds, started, load_ended, drained, left, load)
     return 0

@@ -31,7 +31,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,15 +38,18 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
 
-from ingest import free_port, stop_gunicorn, wait_ready  # noqa: E402
-from pages import (  # noqa: E402
-    MERCHANT,
-    PASSWORD,
-    Session,
-    bench_env,
-    collectstatic,
+from bench.common import (  # noqa: E402
+    copy_database,
+    drop_database,
+    exit_on_sigterm,
+    free_port,
     start_gunicorn,
+    stop_gunicorn,
+    wait_ready,
 )
+from bench.latency.client import Session  # noqa: E402
+from bench.latency.server import bench_env, collectstatic  # noqa: E402
+from bench.latency.targets import MERCHANT, PASSWORD  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/warranty_scale"
 CSV_PATH = "/policies/export.csv"
@@ -62,37 +64,6 @@ def parse_args():
     parser.add_argument("--skip-direct", action="store_true", help="background path only")
     parser.add_argument("--keep", action="store_true", help="keep the copy of the database")
     return parser.parse_args()
-
-
-def copy_database(database_url: str, attempts: int = 10) -> tuple[str, str]:
-    """(copy's URL, maintenance URL). The source may have no session while it is copied:
-    another bench may be reading it, so retry for a while."""
-    import psycopg
-
-    url = urllib.parse.urlsplit(database_url)
-    name = url.path.lstrip("/")
-    maintenance = urllib.parse.urlunsplit(("postgresql", url.netloc, "/postgres", "", ""))
-    copy = f"{name}_export"
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
-        for attempt in range(attempts):
-            try:
-                conn.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{name}"')
-                break
-            except psycopg.errors.ObjectInUse:
-                if attempt == attempts - 1:
-                    raise
-                print(f"  {name} is in use by another session; retrying in 3 s")
-                time.sleep(3)
-    return urllib.parse.urlunsplit(("postgres", url.netloc, f"/{copy}", "", "")), maintenance
-
-
-def drop_database(maintenance: str, copy_url: str) -> None:
-    import psycopg
-
-    name = urllib.parse.urlsplit(copy_url).path.lstrip("/")
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def manage(env: dict, *args: str, **popen) -> subprocess.Popen | None:
@@ -121,13 +92,22 @@ def csv_rows(body: bytes) -> int:
 # --- 1. direct ---
 
 
-def direct_runs(env: dict, runs: int, workers: int, tmp: Path) -> list[dict]:
+def start_signed_in(env: dict, workers: int, log: Path):
+    """gunicorn on a free port, and the big shop's merchant signed in on it: (server, session)."""
     port = free_port()
-    server = start_gunicorn(env, port, workers, tmp / "direct.log")
-    results = []
+    server = start_gunicorn(env, port, workers, log)
     try:
         wait_ready(f"http://127.0.0.1:{port}", server)
-        session = signed_in(port)
+        return server, signed_in(port)
+    except BaseException:
+        stop_gunicorn(server)
+        raise
+
+
+def direct_runs(env: dict, runs: int, workers: int, tmp: Path) -> list[dict]:
+    server, session = start_signed_in(env, workers, tmp / "direct.log")
+    results = []
+    try:
         for run in range(1, runs + 1):
             load = loadavg()
             response = session.request("GET", CSV_PATH)
@@ -170,9 +150,7 @@ def export_row(database_url: str, pk: int) -> tuple[str, int, int | None]:
 
 def background_runs(env: dict, database_url: str, runs: int, workers: int, tmp: Path):
     env = {k: v for k, v in env.items() if k != "CSV_EXPORT_BACKGROUND_ROWS"}  # the default
-    port = free_port()
-    server = start_gunicorn(env, port, workers, tmp / "background.log")
-    with (tmp / "db_worker.log").open("wb") as log:
+    with (tmp / "db_worker.log").open("wb") as log:  # started first: it boots with gunicorn
         worker = manage(
             env,
             "db_worker",
@@ -182,10 +160,9 @@ def background_runs(env: dict, database_url: str, runs: int, workers: int, tmp: 
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    results = []
+    results, server = [], None
     try:
-        wait_ready(f"http://127.0.0.1:{port}", server)
-        session = signed_in(port)
+        server, session = start_signed_in(env, workers, tmp / "background.log")
         for run in range(1, runs + 1):
             load = loadavg()
             click = session.request("GET", CSV_PATH)
@@ -237,7 +214,8 @@ def background_runs(env: dict, database_url: str, runs: int, workers: int, tmp: 
                 flush=True,
             )
     finally:
-        stop_gunicorn(server)
+        if server:
+            stop_gunicorn(server)
         worker.send_signal(signal.SIGTERM)
         try:
             worker.wait(timeout=30)
@@ -247,16 +225,12 @@ def background_runs(env: dict, database_url: str, runs: int, workers: int, tmp: 
     return results
 
 
-def _exit_on_sigterm(signum, frame):
-    raise SystemExit(128 + signum)
-
-
 def main() -> int:
     args = parse_args()
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    signal.signal(signal.SIGTERM, exit_on_sigterm)
     tmp = Path(tempfile.mkdtemp(prefix="warranty-export-"))
     started = time.perf_counter()
-    copy_url, maintenance = copy_database(args.database_url)
+    copy_url = copy_database(args.database_url, "export", attempts=10)
     print(f"copy of the dataset: {copy_url} ({time.perf_counter() - started:.1f} s); logs in {tmp}")
     try:
         env = bench_env(copy_url, str(tmp / "media"), str(tmp / "static"))  # threshold 10^9
@@ -270,7 +244,7 @@ def main() -> int:
         if args.keep:
             print(f"kept {copy_url}")
         else:
-            drop_database(maintenance, copy_url)
+            drop_database(copy_url)
     print()
     if direct:
         rate = statistics.median(r["rate"] for r in direct)

@@ -13,17 +13,12 @@ See bench/README.md.
 """
 
 import argparse
-import cProfile
 import datetime as dt
-import io
 import json
 import os
-import pstats
 import queue
-import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,6 +32,21 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.common import (  # noqa: E402
+    cpu_busy,
+    cpu_times,
+    enroll_bench_shop,
+    exit_on_sigterm,
+    free_port,
+    order_events,
+    production_env,
+    recreate_database,
+    start_gunicorn,
+    stop_gunicorn,
+    wait_ready,
+)
+from bench.ingest_inprocess import in_process_rate, profile, queries_per_event  # noqa: E402
 
 SHOP_ID = "TM-BENCH-1"
 ORDERS_PER_BATCH = 250  # x 4 events = 1,000 events per batch (R80's maximum)
@@ -67,29 +77,7 @@ def parse_args():
 
 def bench_env(database_url: str, media_root: str) -> dict:
     """Production mode, as in README "Production"; e-mail tasks are only enqueued."""
-    return {
-        "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(64),
-        "PLATFORM_WEBHOOK_SECRET": secrets.token_urlsafe(32),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false",
-        "STATIC_MANIFEST": "false",
-        "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
-        "DATABASE_URL": f"{database_url}?conn_max_age=600",
-        "MEDIA_ROOT": media_root,
-        "LOG_LEVEL": "WARNING",
-    }
-
-
-def recreate_database(database_url: str) -> None:
-    import psycopg
-
-    url = urllib.parse.urlsplit(database_url)
-    name = url.path.lstrip("/")
-    maintenance = urllib.parse.urlunsplit(("postgresql", url.netloc, "/postgres", "", ""))
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+    return production_env(database_url, media_root)
 
 
 def setup_django() -> None:
@@ -101,8 +89,6 @@ def setup_django() -> None:
 
 def migrate_and_enroll() -> None:
     """Migrate, then enroll the bench shop 60 days ago, so that past orders are insured."""
-    from bench.common import enroll_bench_shop
-
     enroll_bench_shop(
         platform_shop_id=SHOP_ID,
         shop_name="压测电器店",
@@ -111,56 +97,14 @@ def migrate_and_enroll() -> None:
     )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_gunicorn(
+def start_ingest(
     env: dict, port: int, workers: int, log: Path, strategy: str = "batch"
 ) -> subprocess.Popen:
-    if strategy != "batch":
-        env = {**env, "BENCH_INGEST_STRATEGY": strategy}
-    command = [
-        str(ROOT / ".venv/bin/gunicorn"),
-        "portal.wsgi" if strategy == "batch" else "bench.ingest_wsgi:application",
-        "-w",
-        str(workers),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--timeout",
-        "300",
-    ]
-    with log.open("wb") as out:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen(
-            command, cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT
-        )
-
-
-def wait_ready(base_url: str, proc: subprocess.Popen, timeout=30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(base_url + "/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"the portal did not answer {base_url}/healthz in {timeout:.0f} s")
-
-
-def stop_gunicorn(proc: subprocess.Popen) -> None:
-    if proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGTERM)  # graceful: the master stops its workers
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    """The portal, or with another `strategy` bench/ingest_wsgi.py, which forces it."""
+    if strategy == "batch":
+        return start_gunicorn(env, port, workers, log)
+    env = {**env, "BENCH_INGEST_STRATEGY": strategy}
+    return start_gunicorn(env, port, workers, log, app="bench.ingest_wsgi:application")
 
 
 # --- the workload ---
@@ -189,55 +133,29 @@ class Workload:
         its own (no claim history, so R39 fast track applies when the amount is small)."""
         import random
 
-        from claims.simulator import event, evidence_payload, image_evidence, iso
+        from claims.simulator import image_evidence
 
         rng = random.Random(f"{self.seed}-{order_id}")
         placed = self.now - dt.timedelta(days=5 + rng.random() * 45)
-        shipped, received = placed + dt.timedelta(hours=3), placed + dt.timedelta(days=2)
+        received = placed + dt.timedelta(days=2)
         requested = received + dt.timedelta(days=rng.random() * 3)
         paid = f"{price or rng.choice([99, 199, 299, 599, 1299])}.00"
-        line_id = f"{order_id}-1"
-        line = {"line_id": line_id, "sku": "SKU-B", "title": "电热水壶", "quantity": 1}
         buyer_id = f"U-{order_id}" if tier else f"BB-{rng.randrange(50_000)}"
-        buyer = {"id": buyer_id, "credit_tier": tier or rng.randint(1, 5)}
-        refund = {
-            "refund_id": f"{order_id}-R",
-            "order_id": order_id,
-            "line_id": line_id,
-            "kind": kind or rng.choice(["refund_only", "return_and_refund"]),
-            "reason": reason or rng.choices(["quality_issue", "wrong_size"], [70, 30])[0],
-            "amount": paid,
-            "description": "用了两天就坏了",
-            "evidence": evidence_payload([image_evidence(rng, order_id)]),
-            "requested_at": iso(requested),
-        }
-        return [
-            event(
-                order_id,
-                "order.placed",
-                placed,
-                {
-                    "order_id": order_id,
-                    "shop_id": SHOP_ID,
-                    "buyer": buyer,
-                    "placed_at": iso(placed),
-                    "lines": [{**line, "paid_amount": paid}],
-                },
-            ),
-            event(
-                order_id,
-                "order.shipped",
-                shipped,
-                {"order_id": order_id, "shipped_at": iso(shipped)},
-            ),
-            event(
-                order_id,
-                "order.received",
-                received,
-                {"order_id": order_id, "received_at": iso(received)},
-            ),
-            event(refund["refund_id"], "refund.requested", requested, refund),
-        ]
+        return order_events(
+            order_id,
+            shop_id=SHOP_ID,
+            buyer_id=buyer_id,
+            credit_tier=tier or rng.randint(1, 5),
+            placed=placed,
+            requested=requested,
+            paid=paid,
+            sku="SKU-B",
+            title="电热水壶",
+            kind=kind or rng.choice(["refund_only", "return_and_refund"]),
+            reason=reason or rng.choices(["quality_issue", "wrong_size"], [70, 30])[0],
+            description="用了两天就坏了",
+            image=image_evidence(rng, order_id),
+        )
 
 
 # --- HTTP runs ---
@@ -289,182 +207,18 @@ def http_run(base_url: str, bodies: list[bytes], threads: int, secret: str):
     return seconds, statuses, errors
 
 
-def cpu_times() -> tuple[int, int] | None:
-    """(busy, total) jiffies of all cores (Linux), to tell a CPU-bound run from a waiting one."""
-    try:
-        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
-    except (OSError, ValueError):
-        return None
-    idle = fields[3] + fields[4]  # idle + iowait
-    return sum(fields) - idle, sum(fields)
-
-
-def cpu_busy(before, after) -> str:
-    if not before or not after or after[1] == before[1]:
-        return ""
-    busy = 100 * (after[0] - before[0]) / (after[1] - before[1])
-    load = os.getloadavg()[0]  # other work on the machine shows here too
-    return f", CPU {busy:.0f}% busy over {os.cpu_count()} cores, load {load:.1f}"
-
-
 def bodies_for_run(workload: Workload, run: int, batches: int) -> list[bytes]:
-    return [
-        json.dumps({"events": workload.batch(f"H{run}-{b:02d}")}, ensure_ascii=False).encode()
-        for b in range(batches)
-    ]
+    from platform_api.events import batch_body
 
-
-# --- in-process measurements ---
-
-
-def queries_per_event(workload: Workload) -> list[tuple[str, int, int, float]]:
-    """(label, events, queries, ms per event) for a batch of each event type, in-process.
-
-    Each batch is applied twice on different orders: once to count the queries, once timed
-    without the capture."""
-    from django.db import connection, reset_queries
-    from django.test.utils import CaptureQueriesContext
-
-    from platform_api.ingest import apply_events
-
-    n = 200
-    cases = [
-        ("order.placed", 0, {}),
-        ("order.shipped", 1, {}),
-        ("order.received", 2, {}),
-        ("refund.requested: merchant-handled", 3, {"reason": "wrong_size"}),
-        ("refund.requested: claim for review", 3, {"reason": "quality_issue", "tier": 1}),
-        (
-            "refund.requested: fast track, refund-only paid",
-            3,
-            {"reason": "quality_issue", "tier": 5, "kind": "refund_only", "price": 99},
-        ),
-        (
-            "refund.requested: fast track, return",
-            3,
-            {"reason": "quality_issue", "tier": 5, "kind": "return_and_refund", "price": 99},
-        ),
-    ]
-    rows = []
-    for index, (label, stage, refund) in enumerate(cases):
-        tag = f"Q{index}"
-        for pass_ in ("count", "time"):
-            for earlier in range(stage):  # the orders' history up to this stage
-                apply_events(workload.batch_of(f"{tag}{pass_}", earlier, n, **refund))
-            batch = workload.batch_of(f"{tag}{pass_}", stage, n, **refund)
-            if pass_ == "count":
-                reset_queries()  # the log keeps 9,000 queries: start each count empty
-                with CaptureQueriesContext(connection) as captured:
-                    results = apply_events(batch)
-                queries = len(captured.captured_queries)
-            else:
-                start = time.perf_counter()
-                results = apply_events(batch)
-                ms = (time.perf_counter() - start) * 1000 / n
-            bad = [r for r in results if r.status != "applied"]
-            if bad:
-                raise RuntimeError(f"{label}: {bad[0].as_dict()}")
-        rows.append((label, n, queries, ms))
-        if "return" in label:
-            rows += follow_ups(f"{tag}count", f"{tag}time", n)
-    return rows
-
-
-def follow_ups(count_tag: str, time_tag: str, n: int) -> list[tuple[str, int, int, float]]:
-    """refund.return_shipped and refund.cancelled on the fast-tracked return claims."""
-    from django.db import connection, reset_queries
-    from django.test.utils import CaptureQueriesContext
-    from django.utils import timezone
-
-    from claims.models import Claim
-    from claims.simulator import event, iso
-    from platform_api.ingest import apply_events
-
-    # R33: each return ships (and each withdrawal happens) before its claim's return deadline,
-    # one hour after the approval, judged by the event's own time.
-    decided = dict(
-        Claim.objects.filter(
-            refund__platform_refund_id__startswith=f"{count_tag[:-5]}"
-        ).values_list("refund__platform_refund_id", "decided_at")
-    )
-
-    def when(rid):
-        return (decided.get(rid) or timezone.now()) + dt.timedelta(hours=1)
-
-    def shipped(tag, i):
-        rid = f"{tag}-{i:03d}-R"
-        at = when(rid)
-        data = {
-            "refund_id": rid,
-            "carrier": "顺丰",
-            "tracking_number": f"SF{i}",
-            "shipped_at": iso(at),
-        }
-        return event(rid, "refund.return_shipped", at, data)
-
-    def cancelled(tag, i):
-        rid = f"{tag}-{i:03d}-R"
-        at = when(rid)
-        return event(rid, "refund.cancelled", at, {"refund_id": rid, "cancelled_at": iso(at)})
-
-    rows = []
-    half = n // 2
-    for label, make, span in (
-        ("refund.return_shipped", shipped, range(half)),
-        ("refund.cancelled (awaiting return)", cancelled, range(half, n)),
-    ):
-        reset_queries()
-        with CaptureQueriesContext(connection) as captured:
-            apply_events([make(count_tag, i) for i in span])
-        start = time.perf_counter()
-        results = apply_events([make(time_tag, i) for i in span])
-        ms = (time.perf_counter() - start) * 1000 / len(span)
-        if any(r.status != "applied" for r in results):
-            raise RuntimeError(f"{label}: {[r.as_dict() for r in results][:1]}")
-        rows.append((label, len(span), len(captured.captured_queries), ms))
-    return rows
-
-
-def in_process_rate(workload: Workload) -> tuple[float, int]:
-    """(events/s of one mixed batch, SQL queries of another of the same shape)."""
-    from django.db import connection, reset_queries
-    from django.test.utils import CaptureQueriesContext
-
-    from platform_api.ingest import apply_events
-
-    batch = workload.batch("IP")
-    start = time.perf_counter()
-    apply_events(batch)
-    rate = len(batch) / (time.perf_counter() - start)
-    reset_queries()
-    with CaptureQueriesContext(connection) as captured:
-        apply_events(workload.batch("IQ"))
-    return rate, len(captured.captured_queries)
-
-
-def profile(workload: Workload, top=35) -> str:
-    from platform_api.ingest import apply_events
-
-    batch = workload.batch("PR")
-    profiler = cProfile.Profile()
-    profiler.runcall(apply_events, batch)
-    out = io.StringIO()
-    stats = pstats.Stats(profiler, stream=out).strip_dirs()
-    stats.sort_stats("tottime").print_stats(top)
-    stats.sort_stats("cumulative").print_stats(top)
-    return out.getvalue()
+    return [batch_body(workload.batch(f"H{run}-{b:02d}")) for b in range(batches)]
 
 
 # --- main ---
 
 
-def _exit_on_sigterm(signum, frame):
-    raise SystemExit(128 + signum)  # so that `finally` stops gunicorn
-
-
 def main() -> int:
     args = parse_args()
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    signal.signal(signal.SIGTERM, exit_on_sigterm)
     media = tempfile.mkdtemp(prefix="warranty-bench-media-")
     env = bench_env(args.database_url, media)
     os.environ.update(env)  # this process measures in-process against the same database
@@ -476,7 +230,7 @@ def main() -> int:
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     log = Path(media) / "gunicorn.log"
-    proc = start_gunicorn(env, port, args.workers, log, args.strategy)
+    proc = start_ingest(env, port, args.workers, log, args.strategy)
     try:
         wait_ready(base_url, proc)
         print(

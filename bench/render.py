@@ -39,7 +39,7 @@ def setup(database_url: str) -> None:
     """bench/pages.py's production environment (static files collected to a temp dir)."""
     import tempfile
 
-    from pages import bench_env, collectstatic, setup_django
+    from bench.latency.server import bench_env, collectstatic, setup_django
 
     tmp = tempfile.mkdtemp(prefix="warranty-render-")
     env = bench_env(database_url, str(Path(tmp) / "media"), str(Path(tmp) / "static"))

@@ -24,11 +24,12 @@ import secrets
 import statistics
 import sys
 import time
-import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench import common  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/warranty_scale"
 DUE = {"awaiting_return": 4_000, "return_shipped": 3_000, "submitted": 3_000}
@@ -45,18 +46,9 @@ def parse_args():
     return parser.parse_args()
 
 
-def copy_database(database_url: str) -> tuple[str, str]:
-    """(copy's URL, maintenance URL); the source must have no other session."""
-    import psycopg
-
-    url = urllib.parse.urlsplit(database_url)
-    name = url.path.lstrip("/")
-    maintenance = urllib.parse.urlunsplit(("postgresql", url.netloc, "/postgres", "", ""))
-    copy = f"{name}_sweep"
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{name}"')
-    return urllib.parse.urlunsplit(("postgres", url.netloc, f"/{copy}", "", "")), maintenance
+def copy_database(database_url: str) -> str:
+    """The copy's URL; the source must have no other session."""
+    return common.copy_database(database_url, "sweep")
 
 
 def make_due(now: dt.datetime) -> int:
@@ -95,7 +87,7 @@ class QueryCounter:
 def main() -> int:
     args = parse_args()
     started = time.perf_counter()
-    copy_url, maintenance = copy_database(args.database_url)
+    copy_url = copy_database(args.database_url)
     print(f"deadline sweep on a copy of the dataset: {copy_url} "
           f"(copied in {time.perf_counter() - started:.1f} s)")  # fmt: skip
     os.environ.update(
@@ -172,11 +164,7 @@ def main() -> int:
     finally:
         connection.close()
         if not args.keep:
-            import psycopg
-
-            with psycopg.connect(maintenance, autocommit=True) as conn:
-                name = urllib.parse.urlsplit(copy_url).path.lstrip("/")
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            common.drop_database(copy_url)
     return 0
 
 

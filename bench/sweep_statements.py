@@ -19,7 +19,6 @@ import os
 import secrets
 import sys
 import time
-import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,12 +27,14 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import sweep as bench  # noqa: E402  (bench/sweep.py: the copy and the due items)
 
+from bench.common import drop_database  # noqa: E402
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=bench.DEFAULT_URL)
     args = parser.parse_args()
-    copy_url, maintenance = bench.copy_database(args.database_url)
+    copy_url = bench.copy_database(args.database_url)
     os.environ.update(
         {
             "DEBUG": "false",
@@ -86,11 +87,7 @@ def main() -> int:
             print(f"  {spent * 1000:8.1f} ms {spent / total:6.1%} {count[key]:3d}x  {key}")
     finally:
         connection.close()
-        import psycopg
-
-        with psycopg.connect(maintenance, autocommit=True) as conn:
-            name = urllib.parse.urlsplit(copy_url).path.lstrip("/")
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_database(copy_url)
     return 0
 
 

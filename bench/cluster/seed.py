@@ -11,6 +11,6 @@ import django  # noqa: E402
 
 django.setup()
 
-from bench.reliability.run import enroll_shop  # noqa: E402
+from bench.reliability.harness import enroll_shop  # noqa: E402
 
 enroll_shop()

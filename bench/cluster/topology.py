@@ -41,6 +41,7 @@ from bench.cluster.postgres import (  # noqa: E402, F401 (the scenario uses them
     say,
     wait_caught_up,
 )
+from bench.common import production_env  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 STATE = Path("/tmp/warranty-cluster")
@@ -166,24 +167,20 @@ def secrets_file() -> dict:
 def node_env(keys: dict) -> dict:
     """Production mode (README "Production") on plain HTTP over loopback, through the pooler."""
     pooled = f"postgres://postgres@127.0.0.1:{POOLER_PORT}"
+    env = production_env(
+        f"{pooled}/{DB}",
+        str(STATE / "media"),
+        secret_key=keys["secret_key"],
+        platform_secret=keys["platform"],
+    )
     return {
-        "DEBUG": "false",
-        "SECRET_KEY": keys["secret_key"],
-        "PLATFORM_WEBHOOK_SECRET": keys["platform"],
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false",
-        "SESSION_COOKIE_SECURE": "false",
-        "CSRF_COOKIE_SECURE": "false",
-        "STATIC_MANIFEST": "false",
-        "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
+        **env,
         "DATABASE_URL": f"{pooled}/{DB}?conn_max_age=600&conn_health_checks=True",
         "DATABASE_POOL_MODE": "transaction",
         "DATABASE_REPLICA_URL": f"{pooled}/{DB}_replica?conn_max_age=600&conn_health_checks=True",
         "DATABASE_DIRECT_URL": DIRECT_URL,
         "CACHE_URL": "redis://127.0.0.1:6379/8",
         "EMAIL_URL": "consolemail://",  # e-mails to the worker logs: no MTA here
-        "MEDIA_ROOT": str(STATE / "media"),
-        "LOG_LEVEL": "WARNING",
     }
 
 

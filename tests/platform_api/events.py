@@ -1,6 +1,11 @@
-"""Builders for platform events and a signed client, shared by the API and claims tests."""
+"""The tests' platform events and signed client, shared by the API and claims tests.
 
-import base64
+The events come from the one builder (`platform_api.events`) with the tests' defaults: an
+order of one 199.00 kettle placed at `T0`, shipped 5 h and received 2 days later, a refund
+of it asked for on day 5 with one photo. Each event gets a fresh id (`evt-<n>`), so sending
+the same fact twice is two events, and occurs at `T0` unless told otherwise.
+"""
+
 import datetime as dt
 import io
 import itertools
@@ -10,54 +15,49 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
+from platform_api import events as build
 from platform_api.auth import signed_headers
+from platform_api.events import iso
 from portal.clock import SHANGHAI
+
+__all__ = ["T0", "iso"]
 
 _ids = itertools.count(1)
 T0 = dt.datetime(2026, 6, 1, 10, 0, tzinfo=SHANGHAI)
 
 
-def iso(instant: dt.datetime) -> str:
-    return instant.isoformat()
+def _fresh(event_id=None, occurred_at=None) -> dict:
+    return {"event_id": event_id or f"evt-{next(_ids)}", "occurred_at": occurred_at or T0}
 
 
 def event(type_, data, *, event_id=None, occurred_at=None):
-    return {
-        "id": event_id or f"evt-{next(_ids)}",
-        "type": type_,
-        "occurred_at": iso(occurred_at or T0),
-        "data": data,
-    }
+    """Any event around any data (malformed data included)."""
+    return build.envelope(type_, data, **_fresh(event_id, occurred_at))
 
 
 def order_placed(order_id, shop_id, *, buyer="buyer-1", tier=3, at=T0, lines=None):
     lines = lines or [
-        {
-            "line_id": f"{order_id}-1",
-            "sku": "SKU-KETTLE",
-            "title": "电热水壶",
-            "quantity": 1,
-            "paid_amount": "199.00",
-        }
+        build.order_line(
+            f"{order_id}-1", sku="SKU-KETTLE", title="电热水壶", quantity=1, paid_amount="199.00"
+        )
     ]
-    return event(
-        "order.placed",
-        {
-            "order_id": order_id,
-            "shop_id": shop_id,
-            "buyer": {"id": buyer, "credit_tier": tier},
-            "placed_at": iso(at),
-            "lines": lines,
-        },
+    return build.order_placed(
+        order_id,
+        shop_id=shop_id,
+        buyer_id=buyer,
+        credit_tier=tier,
+        placed_at=at,
+        lines=lines,
+        **_fresh(),
     )
 
 
 def order_shipped(order_id, *, at=T0 + dt.timedelta(hours=5)):
-    return event("order.shipped", {"order_id": order_id, "shipped_at": iso(at)})
+    return build.order_shipped(order_id, shipped_at=at, **_fresh())
 
 
 def order_received(order_id, *, at=T0 + dt.timedelta(days=2)):
-    return event("order.received", {"order_id": order_id, "received_at": iso(at)})
+    return build.order_received(order_id, received_at=at, **_fresh())
 
 
 def png_bytes(color=(200, 30, 30), size=(16, 16), fmt="PNG") -> bytes:
@@ -78,23 +78,17 @@ def refund_requested(
     evidence=None,
     description="坏了",
 ):
-    evidence = evidence if evidence is not None else [("photo.png", png_bytes())]
-    return event(
-        "refund.requested",
-        {
-            "refund_id": refund_id,
-            "order_id": order_id,
-            "line_id": line_id or f"{order_id}-1",
-            "kind": kind,
-            "reason": reason,
-            "amount": amount,
-            "description": description,
-            "evidence": [
-                {"filename": name, "content_base64": base64.b64encode(data).decode()}
-                for name, data in evidence
-            ],
-            "requested_at": iso(at),
-        },
+    return build.refund_requested(
+        refund_id,
+        order_id=order_id,
+        line_id=line_id or f"{order_id}-1",
+        kind=kind,
+        reason=reason,
+        amount=amount,
+        requested_at=at,
+        description=description,
+        images=evidence if evidence is not None else [("photo.png", png_bytes())],
+        **_fresh(),
     )
 
 
@@ -103,20 +97,17 @@ def return_shipped(
 ):
     """The platform reports the tracking number when the event is built (now), unless told
     otherwise: the merchant's receipt deadline counts from that report (R38)."""
-    return event(
-        "refund.return_shipped",
-        {
-            "refund_id": refund_id,
-            "carrier": "顺丰",
-            "tracking_number": tracking,
-            "shipped_at": iso(at),
-        },
-        occurred_at=reported_at or max(at, timezone.now()),
+    return build.return_shipped(
+        refund_id,
+        carrier="顺丰",
+        tracking_number=tracking,
+        shipped_at=at,
+        **_fresh(occurred_at=reported_at or max(at, timezone.now())),
     )
 
 
 def refund_cancelled(refund_id, *, at=T0 + dt.timedelta(days=6)):
-    return event("refund.cancelled", {"refund_id": refund_id, "cancelled_at": iso(at)})
+    return build.refund_cancelled(refund_id, cancelled_at=at, **_fresh())
 
 
 def post(client, payload, *, headers=None, raw: bytes | None = None):
