@@ -189,7 +189,7 @@ class Workload:
         its own (no claim history, so R39 fast track applies when the amount is small)."""
         import random
 
-        from claims.simulator import event, evidence_payload, image_evidence, iso
+        from simulator.market import event, evidence_payload, image_evidence, iso
 
         rng = random.Random(f"{self.seed}-{order_id}")
         placed = self.now - dt.timedelta(days=5 + rng.random() * 45)
@@ -377,8 +377,8 @@ def follow_ups(count_tag: str, time_tag: str, n: int) -> list[tuple[str, int, in
     from django.utils import timezone
 
     from claims.models import Claim
-    from claims.simulator import event, iso
     from platform_api.ingest import apply_events
+    from simulator.market import event, iso
 
     # R33: each return ships (and each withdrawal happens) before its claim's return deadline,
     # one hour after the approval, judged by the event's own time.
