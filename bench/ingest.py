@@ -189,7 +189,8 @@ class Workload:
         its own (no claim history, so R39 fast track applies when the amount is small)."""
         import random
 
-        from simulator.market import event, evidence_payload, image_evidence, iso
+        from platform_api import events as build
+        from simulator.market import image_evidence
 
         rng = random.Random(f"{self.seed}-{order_id}")
         placed = self.now - dt.timedelta(days=5 + rng.random() * 45)
@@ -197,46 +198,34 @@ class Workload:
         requested = received + dt.timedelta(days=rng.random() * 3)
         paid = f"{price or rng.choice([99, 199, 299, 599, 1299])}.00"
         line_id = f"{order_id}-1"
-        line = {"line_id": line_id, "sku": "SKU-B", "title": "电热水壶", "quantity": 1}
+        line = build.order_line(
+            line_id, sku="SKU-B", title="电热水壶", quantity=1, paid_amount=paid
+        )
         buyer_id = f"U-{order_id}" if tier else f"BB-{rng.randrange(50_000)}"
-        buyer = {"id": buyer_id, "credit_tier": tier or rng.randint(1, 5)}
-        refund = {
-            "refund_id": f"{order_id}-R",
-            "order_id": order_id,
-            "line_id": line_id,
-            "kind": kind or rng.choice(["refund_only", "return_and_refund"]),
-            "reason": reason or rng.choices(["quality_issue", "wrong_size"], [70, 30])[0],
-            "amount": paid,
-            "description": "用了两天就坏了",
-            "evidence": evidence_payload([image_evidence(rng, order_id)]),
-            "requested_at": iso(requested),
-        }
+        credit_tier = tier or rng.randint(1, 5)
+        refund = build.refund_requested(
+            f"{order_id}-R",
+            order_id=order_id,
+            line_id=line_id,
+            kind=kind or rng.choice(["refund_only", "return_and_refund"]),
+            reason=reason or rng.choices(["quality_issue", "wrong_size"], [70, 30])[0],
+            amount=paid,
+            requested_at=requested,
+            description="用了两天就坏了",
+            images=[image_evidence(rng, order_id)],
+        )
         return [
-            event(
+            build.order_placed(
                 order_id,
-                "order.placed",
-                placed,
-                {
-                    "order_id": order_id,
-                    "shop_id": SHOP_ID,
-                    "buyer": buyer,
-                    "placed_at": iso(placed),
-                    "lines": [{**line, "paid_amount": paid}],
-                },
+                shop_id=SHOP_ID,
+                buyer_id=buyer_id,
+                credit_tier=credit_tier,
+                placed_at=placed,
+                lines=[line],
             ),
-            event(
-                order_id,
-                "order.shipped",
-                shipped,
-                {"order_id": order_id, "shipped_at": iso(shipped)},
-            ),
-            event(
-                order_id,
-                "order.received",
-                received,
-                {"order_id": order_id, "received_at": iso(received)},
-            ),
-            event(refund["refund_id"], "refund.requested", requested, refund),
+            build.order_shipped(order_id, shipped_at=shipped),
+            build.order_received(order_id, received_at=received),
+            refund,
         ]
 
 
@@ -308,10 +297,9 @@ def cpu_busy(before, after) -> str:
 
 
 def bodies_for_run(workload: Workload, run: int, batches: int) -> list[bytes]:
-    return [
-        json.dumps({"events": workload.batch(f"H{run}-{b:02d}")}, ensure_ascii=False).encode()
-        for b in range(batches)
-    ]
+    from platform_api.events import batch_body
+
+    return [batch_body(workload.batch(f"H{run}-{b:02d}")) for b in range(batches)]
 
 
 # --- in-process measurements ---
@@ -377,8 +365,8 @@ def follow_ups(count_tag: str, time_tag: str, n: int) -> list[tuple[str, int, in
     from django.utils import timezone
 
     from claims.models import Claim
+    from platform_api import events as build
     from platform_api.ingest import apply_events
-    from simulator.market import event, iso
 
     # R33: each return ships (and each withdrawal happens) before its claim's return deadline,
     # one hour after the approval, judged by the event's own time.
@@ -393,19 +381,13 @@ def follow_ups(count_tag: str, time_tag: str, n: int) -> list[tuple[str, int, in
 
     def shipped(tag, i):
         rid = f"{tag}-{i:03d}-R"
-        at = when(rid)
-        data = {
-            "refund_id": rid,
-            "carrier": "顺丰",
-            "tracking_number": f"SF{i}",
-            "shipped_at": iso(at),
-        }
-        return event(rid, "refund.return_shipped", at, data)
+        return build.return_shipped(
+            rid, carrier="顺丰", tracking_number=f"SF{i}", shipped_at=when(rid)
+        )
 
     def cancelled(tag, i):
         rid = f"{tag}-{i:03d}-R"
-        at = when(rid)
-        return event(rid, "refund.cancelled", at, {"refund_id": rid, "cancelled_at": iso(at)})
+        return build.refund_cancelled(rid, cancelled_at=when(rid))
 
     rows = []
     half = n // 2
