@@ -45,6 +45,18 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     expires_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=30))
 
 
+def asked_at(requested_at) -> dict:
+    """`order_story`'s times for a refund asked at `requested_at` on an order placed 5 days
+    before, shipped 1 h and received 1 day after it was placed."""
+    placed = requested_at - dt.timedelta(days=5)
+    return {
+        "placed_at": placed,
+        "shipped_at": placed + dt.timedelta(hours=1),
+        "received_at": placed + dt.timedelta(days=1),
+        "requested_at": requested_at,
+    }
+
+
 def order_story(
     order_id,
     shop_id,

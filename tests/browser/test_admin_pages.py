@@ -18,6 +18,7 @@ from claims.models import Claim
 from claims.services import decisions
 from tests.browser.test_enrollment_flow import sign_in
 from tests.conftest import PASSWORD
+from tests.factories import asked_at
 from tests.portal.admin_walk import admin_pages, latin_only
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -44,15 +45,11 @@ def claims(send_order_story, shop, rita):
     now = timezone.now()
     for n, hours_ago in enumerate([40, 30, 20, 2, 1], start=1):
         requested = now - dt.timedelta(hours=hours_ago)
-        placed = requested - dt.timedelta(days=5)
         send_order_story(
             f"ORDER-2026-{n:08d}",
             buyer=f"BUYER-{n:06d}",
-            placed_at=placed,
-            shipped_at=placed + dt.timedelta(hours=1),
-            received_at=placed + dt.timedelta(days=1),
             refund_id=f"REFUND-2026-{n:08d}",
-            requested_at=requested,
+            **asked_at(requested),
             reason="damaged_or_stained",
             amount="1999.00" if n % 2 else "199.00",
         )

@@ -12,6 +12,7 @@ from claims.models import Claim, ClaimState
 from claims.services import decisions
 from portal.clock import SHANGHAI
 from tests.conftest import _staff
+from tests.factories import asked_at
 
 pytestmark = pytest.mark.django_db
 
@@ -27,16 +28,8 @@ def submit(send_order_story):
     """submit(n, at, tier=3) -> the claim of refund R<n>, submitted at `at` (due at + 24 h)."""
 
     def make(n: int, at: dt.datetime, *, tier: int = 3) -> Claim:
-        placed = at - dt.timedelta(days=5)
         results = send_order_story(
-            f"O{n}",
-            buyer=f"b{n}",
-            tier=tier,
-            placed_at=placed,
-            shipped_at=placed + dt.timedelta(hours=1),
-            received_at=placed + dt.timedelta(days=1),
-            refund_id=f"R{n}",
-            requested_at=at,
+            f"O{n}", buyer=f"b{n}", tier=tier, refund_id=f"R{n}", **asked_at(at)
         )
         assert [r["status"] for r in results] == ["applied"] * 4, results
         claim = Claim.objects.get(refund__platform_refund_id=f"R{n}")

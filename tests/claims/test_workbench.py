@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from claims.models import Buyer, BuyerFeedback, Claim, Evidence
 from claims.services import decisions, feedback
+from tests.factories import asked_at
 from tests.platform_api import events as ev
 
 pytestmark = pytest.mark.django_db
@@ -33,16 +34,7 @@ def queue(client, send_order_story, rita):
         (2, now - dt.timedelta(hours=2)),
         (3, now - dt.timedelta(hours=1)),
     ]:
-        placed = requested - dt.timedelta(days=5)
-        send_order_story(
-            f"O{n}",
-            buyer=f"b{n}",
-            placed_at=placed,
-            shipped_at=placed + dt.timedelta(hours=1),
-            received_at=placed + dt.timedelta(days=1),
-            refund_id=f"R{n}",
-            requested_at=requested,
-        )
+        send_order_story(f"O{n}", buyer=f"b{n}", refund_id=f"R{n}", **asked_at(requested))
     claims = {c.refund.platform_refund_id: c for c in Claim.objects.select_related("refund")}
     decisions.claim_approve(claim_id=claims["R3"].pk, actor=rita)
     client.force_login(rita)
