@@ -7,9 +7,10 @@ exact CNY (R1).
 
 from django.db import models
 
+from claims.models import MONEY  # defined before claims.models imports this module
 from enrollment.models import Shop
 
-MONEY = {"max_digits": 14, "decimal_places": 2, "default": 0}  # R1
+TOTAL = {**MONEY, "default": 0}  # R1: a sum of deltas starts at 0.00
 
 
 class ShopDay(models.Model):
@@ -19,11 +20,11 @@ class ShopDay(models.Model):
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     policies = models.BigIntegerField(default=0)
-    premiums = models.DecimalField(**MONEY)
+    premiums = models.DecimalField(**TOTAL)
     payouts = models.BigIntegerField(default=0)
-    payouts_amount = models.DecimalField(**MONEY)
+    payouts_amount = models.DecimalField(**TOTAL)
     compensations = models.BigIntegerField(default=0)
-    compensations_amount = models.DecimalField(**MONEY)
+    compensations_amount = models.DecimalField(**TOTAL)
     breaches = models.BigIntegerField(default=0)
 
     class Meta:
