@@ -5,6 +5,8 @@ Recreates a bench database, migrates it, enrolls one shop, starts the portal wit
 refund requests with one small photo) from concurrent client threads. Prints events/s per
 run and the median, then SQL queries per event by type (measured in-process) and, with
 --profile, where apply_events spends its time. gunicorn is stopped however the run ends.
+The workload is bench/ingest_workload.py, the in-process measurements
+bench/ingest_inprocess.py.
 
     .venv/bin/python bench/ingest.py [--runs 5] [--batches 8] [--profile]
         [--strategy batch|savepoints|per-event]
@@ -13,12 +15,8 @@ See bench/README.md.
 """
 
 import argparse
-import cProfile
-import datetime as dt
-import io
 import json
 import os
-import pstats
 import queue
 import secrets
 import shutil
@@ -38,8 +36,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-SHOP_ID = "TM-BENCH-1"
-ORDERS_PER_BATCH = 250  # x 4 events = 1,000 events per batch (R80's maximum)
+# bench/callbacks.py uses this module's names (ingest.Workload, ingest.start_gunicorn, ...).
+from bench.ingest_inprocess import in_process_rate, profile, queries_per_event  # noqa: E402
+from bench.ingest_workload import ORDERS_PER_BATCH, SHOP_ID, Workload  # noqa: E402, F401
 
 
 def parse_args():
@@ -163,72 +162,6 @@ def stop_gunicorn(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
-# --- the workload ---
-
-
-class Workload:
-    """Self-contained batches: 250 orders placed, shipped, received, then a refund request on
-    each (covered reasons mostly, so most become claims; some fast-tracked, R39)."""
-
-    def __init__(self, seed=1):
-        from django.utils import timezone
-
-        self.seed = seed
-        self.now = timezone.now()
-
-    def batch(self, tag: str) -> list[dict]:
-        orders = [self._order(f"{tag}-{n:03d}") for n in range(ORDERS_PER_BATCH)]
-        return [e for stage in zip(*orders, strict=True) for e in stage]
-
-    def batch_of(self, tag: str, stage: int, count: int, **refund) -> list[dict]:
-        """One stage (0 placed, 1 shipped, 2 received, 3 refund requested) of `count` orders."""
-        return [self._order(f"{tag}-{n:03d}", **refund)[stage] for n in range(count)]
-
-    def _order(self, order_id: str, *, tier=None, reason=None, kind=None, price=None):
-        """The same id always gives the same order. A given `tier` comes with a buyer of
-        its own (no claim history, so R39 fast track applies when the amount is small)."""
-        import random
-
-        from platform_api import events as build
-        from simulator.market import image_evidence
-
-        rng = random.Random(f"{self.seed}-{order_id}")
-        placed = self.now - dt.timedelta(days=5 + rng.random() * 45)
-        shipped, received = placed + dt.timedelta(hours=3), placed + dt.timedelta(days=2)
-        requested = received + dt.timedelta(days=rng.random() * 3)
-        paid = f"{price or rng.choice([99, 199, 299, 599, 1299])}.00"
-        line_id = f"{order_id}-1"
-        line = build.order_line(
-            line_id, sku="SKU-B", title="电热水壶", quantity=1, paid_amount=paid
-        )
-        buyer_id = f"U-{order_id}" if tier else f"BB-{rng.randrange(50_000)}"
-        credit_tier = tier or rng.randint(1, 5)
-        refund = build.refund_requested(
-            f"{order_id}-R",
-            order_id=order_id,
-            line_id=line_id,
-            kind=kind or rng.choice(["refund_only", "return_and_refund"]),
-            reason=reason or rng.choices(["quality_issue", "wrong_size"], [70, 30])[0],
-            amount=paid,
-            requested_at=requested,
-            description="用了两天就坏了",
-            images=[image_evidence(rng, order_id)],
-        )
-        return [
-            build.order_placed(
-                order_id,
-                shop_id=SHOP_ID,
-                buyer_id=buyer_id,
-                credit_tier=credit_tier,
-                placed_at=placed,
-                lines=[line],
-            ),
-            build.order_shipped(order_id, shipped_at=shipped),
-            build.order_received(order_id, received_at=received),
-            refund,
-        ]
-
-
 # --- HTTP runs ---
 
 
@@ -300,141 +233,6 @@ def bodies_for_run(workload: Workload, run: int, batches: int) -> list[bytes]:
     from platform_api.events import batch_body
 
     return [batch_body(workload.batch(f"H{run}-{b:02d}")) for b in range(batches)]
-
-
-# --- in-process measurements ---
-
-
-def queries_per_event(workload: Workload) -> list[tuple[str, int, int, float]]:
-    """(label, events, queries, ms per event) for a batch of each event type, in-process.
-
-    Each batch is applied twice on different orders: once to count the queries, once timed
-    without the capture."""
-    from django.db import connection, reset_queries
-    from django.test.utils import CaptureQueriesContext
-
-    from platform_api.ingest import apply_events
-
-    n = 200
-    cases = [
-        ("order.placed", 0, {}),
-        ("order.shipped", 1, {}),
-        ("order.received", 2, {}),
-        ("refund.requested: merchant-handled", 3, {"reason": "wrong_size"}),
-        ("refund.requested: claim for review", 3, {"reason": "quality_issue", "tier": 1}),
-        (
-            "refund.requested: fast track, refund-only paid",
-            3,
-            {"reason": "quality_issue", "tier": 5, "kind": "refund_only", "price": 99},
-        ),
-        (
-            "refund.requested: fast track, return",
-            3,
-            {"reason": "quality_issue", "tier": 5, "kind": "return_and_refund", "price": 99},
-        ),
-    ]
-    rows = []
-    for index, (label, stage, refund) in enumerate(cases):
-        tag = f"Q{index}"
-        for pass_ in ("count", "time"):
-            for earlier in range(stage):  # the orders' history up to this stage
-                apply_events(workload.batch_of(f"{tag}{pass_}", earlier, n, **refund))
-            batch = workload.batch_of(f"{tag}{pass_}", stage, n, **refund)
-            if pass_ == "count":
-                reset_queries()  # the log keeps 9,000 queries: start each count empty
-                with CaptureQueriesContext(connection) as captured:
-                    results = apply_events(batch)
-                queries = len(captured.captured_queries)
-            else:
-                start = time.perf_counter()
-                results = apply_events(batch)
-                ms = (time.perf_counter() - start) * 1000 / n
-            bad = [r for r in results if r.status != "applied"]
-            if bad:
-                raise RuntimeError(f"{label}: {bad[0].as_dict()}")
-        rows.append((label, n, queries, ms))
-        if "return" in label:
-            rows += follow_ups(f"{tag}count", f"{tag}time", n)
-    return rows
-
-
-def follow_ups(count_tag: str, time_tag: str, n: int) -> list[tuple[str, int, int, float]]:
-    """refund.return_shipped and refund.cancelled on the fast-tracked return claims."""
-    from django.db import connection, reset_queries
-    from django.test.utils import CaptureQueriesContext
-    from django.utils import timezone
-
-    from claims.models import Claim
-    from platform_api import events as build
-    from platform_api.ingest import apply_events
-
-    # R33: each return ships (and each withdrawal happens) before its claim's return deadline,
-    # one hour after the approval, judged by the event's own time.
-    decided = dict(
-        Claim.objects.filter(
-            refund__platform_refund_id__startswith=f"{count_tag[:-5]}"
-        ).values_list("refund__platform_refund_id", "decided_at")
-    )
-
-    def when(rid):
-        return (decided.get(rid) or timezone.now()) + dt.timedelta(hours=1)
-
-    def shipped(tag, i):
-        rid = f"{tag}-{i:03d}-R"
-        return build.return_shipped(
-            rid, carrier="顺丰", tracking_number=f"SF{i}", shipped_at=when(rid)
-        )
-
-    def cancelled(tag, i):
-        rid = f"{tag}-{i:03d}-R"
-        return build.refund_cancelled(rid, cancelled_at=when(rid))
-
-    rows = []
-    half = n // 2
-    for label, make, span in (
-        ("refund.return_shipped", shipped, range(half)),
-        ("refund.cancelled (awaiting return)", cancelled, range(half, n)),
-    ):
-        reset_queries()
-        with CaptureQueriesContext(connection) as captured:
-            apply_events([make(count_tag, i) for i in span])
-        start = time.perf_counter()
-        results = apply_events([make(time_tag, i) for i in span])
-        ms = (time.perf_counter() - start) * 1000 / len(span)
-        if any(r.status != "applied" for r in results):
-            raise RuntimeError(f"{label}: {[r.as_dict() for r in results][:1]}")
-        rows.append((label, len(span), len(captured.captured_queries), ms))
-    return rows
-
-
-def in_process_rate(workload: Workload) -> tuple[float, int]:
-    """(events/s of one mixed batch, SQL queries of another of the same shape)."""
-    from django.db import connection, reset_queries
-    from django.test.utils import CaptureQueriesContext
-
-    from platform_api.ingest import apply_events
-
-    batch = workload.batch("IP")
-    start = time.perf_counter()
-    apply_events(batch)
-    rate = len(batch) / (time.perf_counter() - start)
-    reset_queries()
-    with CaptureQueriesContext(connection) as captured:
-        apply_events(workload.batch("IQ"))
-    return rate, len(captured.captured_queries)
-
-
-def profile(workload: Workload, top=35) -> str:
-    from platform_api.ingest import apply_events
-
-    batch = workload.batch("PR")
-    profiler = cProfile.Profile()
-    profiler.runcall(apply_events, batch)
-    out = io.StringIO()
-    stats = pstats.Stats(profiler, stream=out).strip_dirs()
-    stats.sort_stats("tottime").print_stats(top)
-    stats.sort_stats("cumulative").print_stats(top)
-    return out.getvalue()
 
 
 # --- main ---
