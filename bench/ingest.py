@@ -133,7 +133,7 @@ class Workload:
         its own (no claim history, so R39 fast track applies when the amount is small)."""
         import random
 
-        from claims.simulator import image_evidence
+        from simulator.market import image_evidence
 
         rng = random.Random(f"{self.seed}-{order_id}")
         placed = self.now - dt.timedelta(days=5 + rng.random() * 45)

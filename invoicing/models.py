@@ -17,6 +17,7 @@ from django.utils.translation import pgettext_lazy
 from django_fsm import FSMModelMixin, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
+from claims.models import MONEY
 from enrollment.models import Shop
 from enrollment.validators import validate_phone
 from invoicing.validators import (
@@ -27,7 +28,6 @@ from invoicing.validators import (
 from portal.clock import local_date
 from portal.fsm import is_shop_merchant, state_field
 
-MONEY = {"max_digits": 14, "decimal_places": 2}  # R1
 PROCESS_PERMISSION = "invoicing.process_invoice"
 
 

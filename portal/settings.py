@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "notifications",
     "outbox",
     "payouts",  # R114-R115: payout batches to the payment provider (issue 12)
+    "simulator",  # the marketplace, simulated, through the signed event API (issue 13)
 ]
 
 MIDDLEWARE = [

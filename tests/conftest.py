@@ -111,6 +111,19 @@ def shop(alice, uma):
     return alice.merchant.shop
 
 
+@pytest.fixture
+def send_order_story(client, shop):
+    """Sends an order's story in `shop` (`tests.factories.order_story`: placed, shipped,
+    received and, given a `refund_id`, a refund asked for) and returns the API's statuses."""
+    from tests.factories import order_story
+    from tests.platform_api import events as ev
+
+    def send(order_id="O1", **story):
+        return ev.send(client, *order_story(order_id, shop.platform_shop_id, **story))
+
+    return send
+
+
 # Data migrations whose rows the tests need: (app, migration, function), run in this order.
 SEEDING_MIGRATIONS = [
     ("enrollment", "0002_industry_pricing", "seed"),  # R51 pricing of home appliances

@@ -33,7 +33,7 @@ class Events:
         self.seed, self.now = seed, timezone.now()
 
     def order(self, order_id, *, days_ago=None, tier=None, kind=None, reason=None, price=None):
-        from claims.simulator import image_evidence
+        from simulator.market import image_evidence
 
         rng = random.Random(f"{self.seed}-{order_id}")
         placed = self.now - dt.timedelta(days=days_ago if days_ago else 5 + rng.random() * 40)

@@ -18,7 +18,7 @@ from claims.models import Claim
 from claims.services import decisions
 from tests.browser.test_enrollment_flow import sign_in
 from tests.conftest import PASSWORD
-from tests.platform_api import events as ev
+from tests.factories import asked_at
 from tests.portal.admin_walk import admin_pages, latin_only
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -38,28 +38,20 @@ NO_SIDEWAYS_SCROLL_JS = "() => document.documentElement.scrollWidth <= window.in
 
 
 @pytest.fixture
-def claims(client, shop, rita):
+def claims(send_order_story, shop, rita):
     """Five claims of one shop with long names: two overdue, two in time, one paid."""
     shop.name = "杭州西湖区某某家用电器旗舰店（官方授权）"
     shop.save()
     now = timezone.now()
     for n, hours_ago in enumerate([40, 30, 20, 2, 1], start=1):
         requested = now - dt.timedelta(hours=hours_ago)
-        placed = requested - dt.timedelta(days=5)
-        ev.send(
-            client,
-            ev.order_placed(
-                f"ORDER-2026-{n:08d}", shop.platform_shop_id, buyer=f"BUYER-{n:06d}", at=placed
-            ),
-            ev.order_shipped(f"ORDER-2026-{n:08d}", at=placed + dt.timedelta(hours=1)),
-            ev.order_received(f"ORDER-2026-{n:08d}", at=placed + dt.timedelta(days=1)),
-            ev.refund_requested(
-                f"REFUND-2026-{n:08d}",
-                f"ORDER-2026-{n:08d}",
-                at=requested,
-                reason="damaged_or_stained",
-                amount="1999.00" if n % 2 else "199.00",
-            ),
+        send_order_story(
+            f"ORDER-2026-{n:08d}",
+            buyer=f"BUYER-{n:06d}",
+            refund_id=f"REFUND-2026-{n:08d}",
+            **asked_at(requested),
+            reason="damaged_or_stained",
+            amount="1999.00" if n % 2 else "199.00",
         )
     paid = Claim.objects.get(refund__platform_refund_id="REFUND-2026-00000005")
     decisions.claim_approve(claim_id=paid.pk, actor=rita)

@@ -8,14 +8,9 @@ RECEIVED = ev.T0 + dt.timedelta(days=2)
 
 
 @pytest.fixture
-def received_order(client, shop):
+def received_order(send_order_story):
     """O1: one line paid 199.00, shipped and received on 3 June 2026 (coverage to 3 July)."""
-    ev.send(
-        client,
-        ev.order_placed("O1", shop.platform_shop_id),
-        ev.order_shipped("O1"),
-        ev.order_received("O1", at=RECEIVED),
-    )
+    send_order_story("O1", received_at=RECEIVED)
     return "O1"
 
 

@@ -49,16 +49,10 @@ def test_R30_a_request_before_receipt_stays_with_the_merchant(client, shop):
 
 
 def test_R30_an_uninsured_order_has_no_policy(client, bob):
-    from tests.factories import ShopFactory
+    from tests.factories import ShopFactory, order_story
 
     other = ShopFactory()
-    ev.send(
-        client,
-        ev.order_placed("O3", other.platform_shop_id),
-        ev.order_shipped("O3"),
-        ev.order_received("O3"),
-        ev.refund_requested("R3", "O3"),
-    )
+    ev.send(client, *order_story("O3", other.platform_shop_id, refund_id="R3"))
     assert RefundRequest.objects.get().not_covered_reason == "no_policy"
 
 

@@ -12,13 +12,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def trusted(client, shop):
-    ev.send(
-        client,
-        ev.order_placed("O1", shop.platform_shop_id, buyer="vip", tier=5),
-        ev.order_shipped("O1"),
-        ev.order_received("O1"),
-    )
+def trusted(send_order_story):
+    send_order_story("O1", buyer="vip", tier=5)
 
 
 def test_R39_a_high_trust_buyers_small_claim_is_approved_by_the_system(client, trusted):
@@ -62,14 +57,8 @@ def test_R39_a_buyer_with_upheld_feedback_is_not_fast_tracked(client, trusted, s
     assert Claim.objects.get().state == "submitted"
 
 
-def test_R39_a_low_tier_buyer_is_not_fast_tracked(client, shop):
-    ev.send(
-        client,
-        ev.order_placed("O1", shop.platform_shop_id, buyer="new", tier=2),
-        ev.order_shipped("O1"),
-        ev.order_received("O1"),
-        ev.refund_requested("R1", "O1", amount="10.00"),
-    )
+def test_R39_a_low_tier_buyer_is_not_fast_tracked(send_order_story):
+    send_order_story("O1", buyer="new", tier=2, refund_id="R1", amount="10.00")
     assert Claim.objects.get().state == "submitted"
 
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from claims.models import BuyerFeedback, Claim, Policy
 from claims.services import decisions
+from tests.factories import order_story
 from tests.platform_api import events as ev
 
 pytestmark = pytest.mark.django_db
@@ -18,11 +19,7 @@ def make_orders(client, shop, n, *, refunds=True, prefix="O"):
     events = []
     for i in range(n):
         order = f"{prefix}{i}"
-        events += [
-            ev.order_placed(order, shop.platform_shop_id, buyer=f"buyer{i % 7}"),
-            ev.order_shipped(order),
-            ev.order_received(order),
-        ]
+        events += order_story(order, shop.platform_shop_id, buyer=f"buyer{i % 7}")
         if refunds:
             kind = "return_and_refund" if i % 2 else "refund_only"
             reason = "other" if i % 5 == 4 else "quality_issue"

@@ -12,20 +12,15 @@ from platform_api.models import PlatformEvent
 from portal.audit import timeline
 from tests.conftest import POSTGRES_RACE
 from tests.enrollment.test_races import race
+from tests.factories import order_story
 from tests.platform_api import events as ev
 
 pytestmark = POSTGRES_RACE
 
 
 @pytest.fixture
-def claim(client, shop):
-    ev.send(
-        client,
-        ev.order_placed("O1", shop.platform_shop_id),
-        ev.order_shipped("O1"),
-        ev.order_received("O1"),
-        ev.refund_requested("R1", "O1", kind="refund_only"),
-    )
+def claim(send_order_story):
+    send_order_story("O1", refund_id="R1", kind="refund_only")
     return Claim.objects.get()
 
 
@@ -72,18 +67,13 @@ def test_R82_the_same_event_sent_twice_at_once_is_applied_once(client, shop):
     assert PlatformEvent.objects.filter(event_id=placed["id"]).count() == 1
 
 
-def test_R42_two_covered_requests_on_one_sub_order_at_once_make_one_claim(client, shop, rita):
+def test_R42_two_covered_requests_on_one_sub_order_at_once_make_one_claim(send_order_story, rita):
     """Issue 9: two refund.requested for one line (different refund ids) in two requests at
     once gave the line two claims, both paid. The line's row lock serializes them; the
     constraint claim_one_live_per_line holds it in the database too."""
     from django.test import Client
 
-    ev.send(
-        client,
-        ev.order_placed("O2", shop.platform_shop_id),
-        ev.order_shipped("O2"),
-        ev.order_received("O2"),
-    )
+    send_order_story("O2")
     for attempt in range(5):
         first, second = f"RA{attempt}", f"RB{attempt}"
         results = race(
@@ -120,9 +110,7 @@ def test_R24_two_claims_of_one_policy_paid_at_once_leave_the_policy_claim_paid(c
         order = f"OP{attempt}"
         ev.send(
             client,
-            ev.order_placed(order, shop.platform_shop_id, lines=lines),
-            ev.order_shipped(order),
-            ev.order_received(order),
+            *order_story(order, shop.platform_shop_id, lines=lines),
             ev.refund_requested(f"{order}-R1", order, line_id="L1", amount="50.00"),
             ev.refund_requested(f"{order}-R2", order, line_id="L2", amount="60.00"),
         )

@@ -12,7 +12,7 @@ from claims.models import Claim, ClaimState
 from claims.services import decisions
 from portal.clock import SHANGHAI
 from tests.conftest import _staff
-from tests.platform_api import events as ev
+from tests.factories import asked_at
 
 pytestmark = pytest.mark.django_db
 
@@ -24,17 +24,12 @@ DAY = dt.timedelta(hours=24)
 
 
 @pytest.fixture
-def submit(client, shop):
+def submit(send_order_story):
     """submit(n, at, tier=3) -> the claim of refund R<n>, submitted at `at` (due at + 24 h)."""
 
     def make(n: int, at: dt.datetime, *, tier: int = 3) -> Claim:
-        placed = at - dt.timedelta(days=5)
-        results = ev.send(
-            client,
-            ev.order_placed(f"O{n}", shop.platform_shop_id, buyer=f"b{n}", tier=tier, at=placed),
-            ev.order_shipped(f"O{n}", at=placed + dt.timedelta(hours=1)),
-            ev.order_received(f"O{n}", at=placed + dt.timedelta(days=1)),
-            ev.refund_requested(f"R{n}", f"O{n}", at=at),
+        results = send_order_story(
+            f"O{n}", buyer=f"b{n}", tier=tier, refund_id=f"R{n}", **asked_at(at)
         )
         assert [r["status"] for r in results] == ["applied"] * 4, results
         claim = Claim.objects.get(refund__platform_refund_id=f"R{n}")

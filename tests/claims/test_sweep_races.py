@@ -28,17 +28,13 @@ SWEEP_AT = ev.T0 + dt.timedelta(days=30)  # every receipt deadline has passed
 
 
 @pytest.fixture
-def due_claims(client, shop, rita):
+def due_claims(client, send_order_story, rita):
     """N shipped returns whose merchant receipt deadline passed (R38)."""
     ids = []
     for i in range(1, N + 1):
         order_id, refund_id = f"O{i}", f"R{i}"
-        ev.send(
-            client,
-            ev.order_placed(order_id, shop.platform_shop_id, buyer=f"buyer-{i}"),
-            ev.order_shipped(order_id),
-            ev.order_received(order_id),
-            ev.refund_requested(refund_id, order_id, kind="return_and_refund"),
+        send_order_story(
+            order_id, buyer=f"buyer-{i}", refund_id=refund_id, kind="return_and_refund"
         )
         claim = Claim.objects.get(refund__platform_refund_id=refund_id)
         decisions.claim_approve(claim_id=claim.pk, actor=rita, at=DECIDED)

@@ -33,6 +33,7 @@ from claims.services.sweep import CHUNK, SweepResult, sweep_deadlines
 from enrollment import services as enrollment_services
 from outbox.models import Message
 from tests.conftest import ENROLLED_SINCE, apply
+from tests.factories import order_story
 from tests.platform_api import events as ev
 
 pytestmark = pytest.mark.django_db
@@ -123,14 +124,12 @@ def scenario(client, shop, bob_shop, rita):
     def order(order_id, shop_, *lines):
         ev.send(
             client,
-            ev.order_placed(
+            *order_story(
                 order_id,
                 shop_.platform_shop_id,
                 buyer=f"buyer-{order_id}",
                 lines=[_line(f"{order_id}-{i}", a) for i, a in enumerate(lines, 1)] or None,
             ),
-            ev.order_shipped(order_id),
-            ev.order_received(order_id),
         )
 
     def claim(refund_id, order_id, line=1, *, at=ev.T0 + 5 * DAY, **kwargs):

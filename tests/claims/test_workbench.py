@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from claims.models import Buyer, BuyerFeedback, Claim, Evidence
 from claims.services import decisions, feedback
+from tests.factories import asked_at
 from tests.platform_api import events as ev
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +26,7 @@ def transition(claim, name):
 
 
 @pytest.fixture
-def queue(client, shop, rita):
+def queue(client, send_order_story, rita):
     """Three orders with a claim each: C1 overdue, C2 due in the future, C3 paid."""
     now = timezone.now()
     for n, requested in [
@@ -33,14 +34,7 @@ def queue(client, shop, rita):
         (2, now - dt.timedelta(hours=2)),
         (3, now - dt.timedelta(hours=1)),
     ]:
-        placed = requested - dt.timedelta(days=5)
-        ev.send(
-            client,
-            ev.order_placed(f"O{n}", shop.platform_shop_id, buyer=f"b{n}", at=placed),
-            ev.order_shipped(f"O{n}", at=placed + dt.timedelta(hours=1)),
-            ev.order_received(f"O{n}", at=placed + dt.timedelta(days=1)),
-            ev.refund_requested(f"R{n}", f"O{n}", at=requested),
-        )
+        send_order_story(f"O{n}", buyer=f"b{n}", refund_id=f"R{n}", **asked_at(requested))
     claims = {c.refund.platform_refund_id: c for c in Claim.objects.select_related("refund")}
     decisions.claim_approve(claim_id=claims["R3"].pk, actor=rita)
     client.force_login(rita)

@@ -119,15 +119,12 @@ def test_R51_the_model_prices_a_shop_from_its_own_policies_and_claims(client, sh
     """120 policies of 199.00 at 1.50% (2.99 each) and one claim paid 199.00 within 180 days."""
     from claims.models import Claim
     from claims.services import decisions
+    from tests.factories import order_story
     from tests.platform_api import events as ev
 
     events = []
     for n in range(120):
-        events += [
-            ev.order_placed(f"O{n}", shop.platform_shop_id),
-            ev.order_shipped(f"O{n}"),
-            ev.order_received(f"O{n}"),
-        ]
+        events += order_story(f"O{n}", shop.platform_shop_id)
     events.append(ev.refund_requested("R1", "O1"))
     ev.send(client, *events)
     decisions.claim_approve(claim_id=Claim.objects.get().pk, actor=rita)

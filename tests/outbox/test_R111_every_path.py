@@ -230,14 +230,8 @@ def test_R111_a_withdrawn_request_closes_as_cancelled(client, claim, deliver, re
     assert_all_valid(receiver)
 
 
-def test_R111_a_fast_tracked_claim_is_decided_by_the_system(client, shop, deliver, receiver):
-    ev.send(
-        client,
-        ev.order_placed("O9", shop.platform_shop_id, buyer="vip", tier=5),
-        ev.order_shipped("O9"),
-        ev.order_received("O9"),
-        ev.refund_requested("R9", "O9", amount="99.00"),
-    )
+def test_R111_a_fast_tracked_claim_is_decided_by_the_system(send_order_story, deliver, receiver):
+    send_order_story("O9", buyer="vip", tier=5, refund_id="R9", amount="99.00")
     assert Claim.objects.get().state == "paid"
     deliver()
     sent = sent_about(receiver, "R9")

@@ -16,6 +16,7 @@ from outbox.delivery import deliver_due
 from outbox.models import Message
 from tests.conftest import POSTGRES_RACE
 from tests.enrollment.test_races import race
+from tests.factories import order_story
 from tests.outbox.conftest import SECRET
 from tests.platform_api import events as ev
 
@@ -27,12 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def orders(client, shop, n):
     """n insured orders shipped and received: two policy.issued messages each, in order."""
     for i in range(n):
-        ev.send(
-            client,
-            ev.order_placed(f"O{i}", shop.platform_shop_id, buyer=f"b{i}"),
-            ev.order_shipped(f"O{i}"),
-            ev.order_received(f"O{i}"),
-        )
+        ev.send(client, *order_story(f"O{i}", shop.platform_shop_id, buyer=f"b{i}"))
 
 
 def test_R113_two_workers_at_once_never_post_the_same_message_twice(client, shop, receiver, target):

@@ -10,6 +10,7 @@ from django.utils import translation
 from claims.models import Claim, Payout
 from claims.services import decisions
 from tests.conftest import ENROLLED_SINCE, enroll
+from tests.factories import order_story
 from tests.platform_api import events as ev
 
 # refund amounts that add up only when every fen is kept (R1)
@@ -22,12 +23,13 @@ def paid_claims(client, shop, reviewer, amounts, prefix):
     events = []
     for i, amount in enumerate(amounts):
         order = f"{prefix}{i}"
-        events += [
-            ev.order_placed(order, shop.platform_shop_id, buyer=f"{prefix}buyer{i}"),
-            ev.order_shipped(order),
-            ev.order_received(order),
-            ev.refund_requested(f"R{order}", order, amount=amount),
-        ]
+        events += order_story(
+            order,
+            shop.platform_shop_id,
+            buyer=f"{prefix}buyer{i}",
+            refund_id=f"R{order}",
+            amount=amount,
+        )
     results = ev.send(client, *events)
     assert {r["status"] for r in results} == {"applied"}, results
     for claim in Claim.objects.filter(refund__platform_refund_id__startswith=f"R{prefix}"):

@@ -15,17 +15,7 @@ from tests.platform_api.test_openapi import validate
 pytestmark = pytest.mark.django_db
 
 
-def settled(reference, provider_reference="ALI-1", **kwargs):
-    return ev.event(
-        "payout.settled",
-        {"payout_reference": reference, "provider_reference": provider_reference},
-        **kwargs,
-    )
-
-
-def failed(reference, reason="账户已注销", provider_reference="ALI-2", **kwargs):
-    data = {"payout_reference": reference, "provider_reference": provider_reference}
-    return ev.event("payout.failed", {**data, "reason": reason}, **kwargs)
+settled, failed = ev.payout_settled, ev.payout_failed
 
 
 @pytest.fixture

@@ -110,6 +110,23 @@ def refund_cancelled(refund_id, *, at=T0 + dt.timedelta(days=6)):
     return build.refund_cancelled(refund_id, cancelled_at=at, **_fresh())
 
 
+def payout_settled(reference, provider_reference="ALI-1", *, occurred_at=None):
+    """R114: the provider settled the payout of the batch file's row `reference`."""
+    return build.payout_settled(
+        reference, provider_reference=provider_reference, **_fresh(occurred_at=occurred_at)
+    )
+
+
+def payout_failed(reference, reason="账户已注销", provider_reference="ALI-2", *, occurred_at=None):
+    """R114: the provider refused the payout of the batch file's row `reference`."""
+    return build.payout_failed(
+        reference,
+        provider_reference=provider_reference,
+        reason=reason,
+        **_fresh(occurred_at=occurred_at),
+    )
+
+
 def post(client, payload, *, headers=None, raw: bytes | None = None):
     body = raw if raw is not None else json.dumps(payload).encode()
     headers = headers if headers is not None else signed_headers(body)

@@ -15,6 +15,15 @@ from portal.clock import SHANGHAI
 AT = dt.datetime(2026, 6, 1, 10, 0, tzinfo=SHANGHAI)
 PHOTO = ("photo.png", b"\x89PNG not really")
 
+
+def refund(refund_id="R-1", **given):
+    """A refund request on O-1's line: refund-only for quality, 10.00, asked at AT."""
+    facts = {"kind": "refund_only", "reason": "quality_issue", "amount": "10.00"}
+    return events.refund_requested(
+        refund_id, order_id="O-1", line_id="O-1-1", requested_at=AT, **{**facts, **given}
+    )
+
+
 LINE = events.order_line("O-1-1", sku="SKU-1", title="电热水壶", quantity=2, paid_amount=199)
 BUILT = {
     "order.placed": events.order_placed(
@@ -22,16 +31,8 @@ BUILT = {
     ),
     "order.shipped": events.order_shipped("O-1", shipped_at=AT),
     "order.received": events.order_received("O-1", received_at=AT),
-    "refund.requested": events.refund_requested(
-        "R-1",
-        order_id="O-1",
-        line_id="O-1-1",
-        kind="return_and_refund",
-        reason="quality_issue",
-        amount=Decimal("99.5"),
-        requested_at=AT,
-        description="坏了",
-        images=[PHOTO],
+    "refund.requested": refund(
+        kind="return_and_refund", amount=Decimal("99.5"), description="坏了", images=[PHOTO]
     ),
     "refund.return_shipped": events.return_shipped(
         "R-1", carrier="顺丰", tracking_number="SF1", shipped_at=AT
@@ -79,15 +80,7 @@ def test_R85_evidence_travels_as_base64_and_parses_back_to_the_same_bytes():
 
 
 def test_a_refund_request_without_description_or_evidence_leaves_them_out_and_parses():
-    built = events.refund_requested(
-        "R-2",
-        order_id="O-1",
-        line_id="O-1-1",
-        kind="refund_only",
-        reason="wrong_size",
-        amount="10.00",
-        requested_at=AT,
-    )
+    built = refund("R-2", reason="wrong_size")
 
     assert "evidence" not in built["data"] and "description" not in built["data"]
     assert parse_event(built)[3]["amount"] == Decimal("10.00")
@@ -119,15 +112,7 @@ def test_R81_a_signed_batch_is_the_json_of_its_events_signed_with_the_secret():
 
 
 def test_R1_an_amount_with_more_than_two_places_is_written_in_full_and_rejected_not_rounded():
-    built = events.refund_requested(
-        "R-3",
-        order_id="O-1",
-        line_id="O-1-1",
-        kind="refund_only",
-        reason="quality_issue",
-        amount=Decimal("19.999"),
-        requested_at=AT,
-    )
+    built = refund("R-3", amount=Decimal("19.999"))
 
     assert built["data"]["amount"] == "19.999"
     with pytest.raises(EventError, match="at most 2 decimal places"):

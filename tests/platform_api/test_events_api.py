@@ -9,6 +9,7 @@ from django.core.files.storage import default_storage
 from claims.models import Evidence, Order, RefundRequest
 from platform_api.auth import signed_headers
 from platform_api.models import PlatformEvent
+from tests.factories import order_story
 from tests.platform_api import events as ev
 
 pytestmark = pytest.mark.django_db
@@ -93,12 +94,7 @@ def test_R83_a_bad_event_never_blocks_the_others(client, shop):
 
 
 def refund_in_shop(client, shop):
-    ev.send(
-        client,
-        ev.order_placed("O1", shop.platform_shop_id),
-        ev.order_shipped("O1"),
-        ev.order_received("O1"),
-    )
+    ev.send(client, *order_story("O1", shop.platform_shop_id))
 
 
 @pytest.mark.parametrize(

@@ -44,14 +44,9 @@ def test_R20_an_order_placed_before_enrollment_gets_no_policy(client, shop):
     assert not Policy.objects.exists()
 
 
-def test_R23_the_coverage_window_is_720_hours_from_receipt(client, shop):
+def test_R23_the_coverage_window_is_720_hours_from_receipt(send_order_story):
     received = ev.T0 + dt.timedelta(days=2)
-    ev.send(
-        client,
-        ev.order_placed("O1", shop.platform_shop_id),
-        ev.order_shipped("O1"),
-        ev.order_received("O1", at=received),
-    )
+    send_order_story("O1", received_at=received)
 
     policy = Policy.objects.get()
     assert policy.coverage_start == received

@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.factories import order_story
 from tests.platform_api import events as ev
 
 pytestmark = pytest.mark.django_db
@@ -20,12 +21,9 @@ def batch(prefix, n, shop):
     events = []
     for i in range(n):
         order = f"{prefix}{i}"
-        events += [
-            ev.order_placed(order, shop.platform_shop_id, buyer=f"{prefix}b{i}"),
-            ev.order_shipped(order),
-            ev.order_received(order),
-            ev.refund_requested(f"{prefix}R{i}", order),
-        ]
+        events += order_story(
+            order, shop.platform_shop_id, buyer=f"{prefix}b{i}", refund_id=f"{prefix}R{i}"
+        )
     return events
 
 

@@ -99,13 +99,8 @@ def test_R83_text_the_database_cannot_store_is_rejected_clearly(client, shop, ba
     assert not Order.objects.exists() and not PlatformEvent.objects.exists()
 
 
-def test_R83_bad_text_in_an_evidence_file_name_rejects_the_whole_refund(client, shop):
-    ev.send(
-        client,
-        ev.order_placed("O1", shop.platform_shop_id),
-        ev.order_shipped("O1"),
-        ev.order_received("O1"),
-    )
+def test_R83_bad_text_in_an_evidence_file_name_rejects_the_whole_refund(client, send_order_story):
+    send_order_story("O1")
     refund = ev.refund_requested("R1", "O1", evidence=[("ok.png", ev.png_bytes())])
     refund["data"]["evidence"][0]["filename"] = NUL
 
@@ -131,15 +126,16 @@ def test_R87_a_wrong_method_on_a_read_back_url_is_a_405_not_a_csrf_403(path, met
     assert response.status_code == 405
 
 
-def test_R82_the_fuzzers_time_window_holds_for_real_life_cycles(client, shop):
+def test_R82_the_fuzzers_time_window_holds_for_real_life_cycles(send_order_story):
     """The range leaves room for every deadline the services add (720 h, review, return)."""
     at = dt.datetime(2999, 11, 1, tzinfo=dt.UTC)
-    results = ev.send(
-        client,
-        ev.order_placed("L1", shop.platform_shop_id, at=at),
-        ev.order_shipped("L1", at=at + dt.timedelta(hours=5)),
-        ev.order_received("L1", at=at + dt.timedelta(days=2)),
-        ev.refund_requested("LR1", "L1", at=at + dt.timedelta(days=3)),
+    results = send_order_story(
+        "L1",
+        placed_at=at,
+        shipped_at=at + dt.timedelta(hours=5),
+        received_at=at + dt.timedelta(days=2),
+        refund_id="LR1",
+        requested_at=at + dt.timedelta(days=3),
     )
     assert all(r["status"] == "applied" for r in results), results
     assert_consistent()

@@ -42,6 +42,7 @@ from schemathesis.specs.openapi.checks import negative_data_rejection  # noqa: E
 from platform_api.auth import signed_headers  # noqa: E402
 from platform_api.models import PlatformEvent  # noqa: E402
 from platform_api.openapi import openapi_document  # noqa: E402
+from tests.factories import order_story  # noqa: E402
 from tests.platform_api import events as ev  # noqa: E402
 from tests.platform_api.events import T0, png_bytes  # noqa: E402
 from tests.security.invariants import assert_consistent, evidence_files, snapshot  # noqa: E402
@@ -231,11 +232,7 @@ def _seed_pool(client, shop) -> None:
     events = []
     for order_id in ORDER_POOL[:3]:
         order_lines = [{**line, "line_id": line["line_id"].format(order_id)} for line in lines]
-        events += [
-            ev.order_placed(order_id, shop.platform_shop_id, lines=order_lines),
-            ev.order_shipped(order_id),
-            ev.order_received(order_id),
-        ]
+        events += order_story(order_id, shop.platform_shop_id, lines=order_lines)
     events.append(ev.refund_requested(REFUND_POOL[0], ORDER_POOL[0], kind="return_and_refund"))
     assert all(r["status"] == "applied" for r in ev.send(client, *events))
 

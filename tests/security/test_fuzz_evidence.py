@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from claims.models import BuyerFeedback, Claim, ClaimState, Evidence, RefundRequest
 from claims.services import decisions
+from tests.factories import order_story
 from tests.platform_api import events as ev
 from tests.security.invariants import assert_consistent, evidence_files
 from tests.security.payloads import INVALID, PAYLOADS, VALID
@@ -33,11 +34,7 @@ def refund_with(refund_id, order_id, files, **kwargs):
 def received_orders(client, shop, order_ids):
     events = []
     for order_id in order_ids:
-        events += [
-            ev.order_placed(order_id, shop.platform_shop_id),
-            ev.order_shipped(order_id),
-            ev.order_received(order_id),
-        ]
+        events += order_story(order_id, shop.platform_shop_id)
     assert {r["status"] for r in ev.send(client, *events)} == {"applied"}
 
 

@@ -17,7 +17,7 @@ from django.db.models import Min
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from claims import simulator
+import simulator
 from claims.models import (
     Claim,
     ClaimState,

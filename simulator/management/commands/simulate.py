@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from claims import simulator
+import simulator
 from enrollment import selectors
 from enrollment.models import EnrollmentState, Shop
 
