@@ -4,8 +4,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from enrollment.scoping import shop_get_or_404
 from notifications.models import Notification, NotificationKind
-from portal.merchant import shop_get_or_404
 
 TEXTS = {
     NotificationKind.APPROVED_PAID: _(

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "notifications",
     "outbox",
     "payouts",  # R114-R115: payout batches to the payment provider (issue 12)
+    "demo",  # manage.py seed_demo: on top of every app (issue 13)
 ]
 
 MIDDLEWARE = [
