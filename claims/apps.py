@@ -13,10 +13,12 @@ class ClaimsConfig(AppConfig):
     def ready(self):
         from claims.models import PolicyStatus
         from claims.selectors import shop_window
-        from claims.tasks import sweep_deadlines_task
+        from claims.tasks import email_merchants_of_changes, sweep_deadlines_task
         from enrollment import selectors as enrollment
-        from portal import jinja2, periodic
+        from portal import changes, jinja2, periodic
 
+        # the merchants' e-mail of every claim change, after its commit
+        changes.listen(email_merchants_of_changes)
         periodic.register(
             periodic.Job(
                 "sweep", sweep_deadlines_task, every=SWEEP_EVERY, what="R91 deadline sweep"

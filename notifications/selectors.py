@@ -27,6 +27,9 @@ TEXTS = {
     NotificationKind.CLOSED_REFUSED: _(
         "The insurer upheld your refusal of the return of claim %(refund)s: closed, no payout."
     ),
+    NotificationKind.CLOSED_TIMEOUT: _(
+        "The buyer shipped no return of claim %(refund)s before its deadline: closed, no payout."
+    ),
     NotificationKind.RECEIPT_DUE_SOON: _(
         "Confirm or refuse the return of claim %(refund)s by %(due)s, or it counts as "
         "received with a service breach."
