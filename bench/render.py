@@ -55,7 +55,7 @@ def request_for(path: str, merchant_login: str):
     from django.test import RequestFactory
     from django.urls import resolve
 
-    from portal.merchant import merchant_shop
+    from enrollment.scoping import merchant_shop
 
     request = RequestFactory(HTTP_HOST="127.0.0.1").get(path)
     request.user = get_user_model().objects.get(username=merchant_login)

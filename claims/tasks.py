@@ -1,12 +1,20 @@
-"""Background work of the claims app: merchant e-mails and the periodic deadline sweep."""
+"""Background work of the claims app: merchant e-mails and the periodic deadline sweep.
+
+The e-mails are enqueued after commit by `email_merchants_of_changes`, a listener of
+`portal.changes` (registered in claims.apps): whatever path changes a claim (a service, the
+sweep, the event API's fast track) announces it, and the e-mail follows.
+"""
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import transaction
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from claims.merchant_events import merchant_events
 from claims.models import Claim
+from portal.changes import Change
 
 EVENTS = {
     "approved_paid",
@@ -46,6 +54,30 @@ def notify_merchants_of_each(*, claim_ids: list[int], event: str) -> int:
     for claim_id in claim_ids:
         notify_merchants.enqueue(claim_id=claim_id, event=event)
     return len(claim_ids)
+
+
+def email_merchants_of_changes(changes: list[Change]) -> None:
+    """After commit, the merchants' e-mail of each claim event among `changes`: one
+    `notify_merchants` for one claim, one `notify_merchants_of_each` per event for a batch
+    (the sweep's chunk, the fast track's), so the batch's transaction writes one task row."""
+    by_event: dict[str, list[int]] = {}
+    for told in merchant_events(changes):
+        if told.event in EVENTS:
+            by_event.setdefault(told.event, []).append(told.claim_id)
+    for event, ids in by_event.items():
+        if len(ids) == 1:
+            claim_id = ids[0]
+            transaction.on_commit(
+                lambda claim_id=claim_id, event=event: notify_merchants.enqueue(
+                    claim_id=claim_id, event=event
+                )
+            )
+        else:
+            transaction.on_commit(
+                lambda ids=ids, event=event: notify_merchants_of_each.enqueue(
+                    claim_ids=ids, event=event
+                )
+            )
 
 
 @task

@@ -1,10 +1,11 @@
 """Reads of enrollment data: enrollment periods (R16), live invitations (R10), rates (R50)."""
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from enrollment.models import (
@@ -20,15 +21,6 @@ from enrollment.models import (
     Shop,
 )
 from enrollment.pricing import Bounds, Experience
-
-
-def shop_enrolled_at(*, shop_id: int, at: dt.datetime) -> bool:
-    """R16/R20: was the shop enrolled at instant `at`? One query over its periods."""
-    return (
-        Enrollment.objects.filter(shop_id=shop_id, effective_at__lte=at)
-        .filter(Q(exited_at__isnull=True) | Q(exited_at__gt=at))
-        .exists()
-    )
 
 
 def enrollment_open(*, shop: Shop) -> Enrollment | None:
@@ -83,6 +75,17 @@ def pricing_bounds(*, industry: str) -> Bounds:
     return Bounds(base_rate=p.base_rate, min_rate=p.min_rate, max_rate=p.max_rate)
 
 
+# Who counts a shop's experience: the claims app, which holds the policies and claims, tells
+# it here in its AppConfig.ready (`claims.selectors.shop_window`): enrollment imports no app
+# above it.
+_experience: list[Callable[..., dict]] = []
+
+
+def experience_from(count: Callable[..., dict]) -> None:
+    """`count(shop=, start=, end=)` gives {"premiums", "payouts", "policies", "claims"}."""
+    _experience[:] = [count]
+
+
 def shop_experience(
     *, shop: Shop, window_start: dt.datetime, window_end: dt.datetime
 ) -> Experience:
@@ -91,9 +94,9 @@ def shop_experience(
     From the claims app's per-day rollups, the partial days at the window's ends from the raw
     rows (`claims.selectors.shop_window`): the same figures at any shop size (issue 10).
     """
-    from claims.selectors import shop_window
-
-    window = shop_window(shop=shop, start=window_start, end=window_end)
+    if not _experience:
+        raise LookupError("no app counts a shop's experience: claims.apps registers it")
+    window = _experience[0](shop=shop, start=window_start, end=window_end)
     return Experience(
         premiums=window["premiums"],
         payouts=window["payouts"],
@@ -110,8 +113,9 @@ def shops_in_force() -> QuerySet[Shop]:
 class ShopTerms:
     """A shop's enrollment periods and rate history, read once and answered in memory.
 
-    Answers as shop_enrolled_at (R16/R20) and rate_in_force (R50) do, for the event API's
-    hot path, where one batch asks them for many orders of the same shop.
+    R16/R20: was the shop enrolled at an instant; R50: the rate in force then (as
+    rate_in_force answers it), for the event API's hot path, where one batch asks them for
+    many orders of the same shop.
     """
 
     shop: Shop

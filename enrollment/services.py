@@ -1,4 +1,5 @@
-"""Every write of the enrollment app: one audited service per state change (R10-R16, R50-R52).
+"""Every write of the enrollment app: one audited service per state change (R10-R16, R50, R52;
+the risk model's repricing, R51, is `enrollment.repricing`).
 
 Each service locks what it changes and fires the FSM transition through `portal.fsm` (which
 checks the actor's permission, writes the audit row and saves), and schedules any e-mail
@@ -15,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from enrollment import pricing, selectors
+from enrollment import repricing, selectors
 from enrollment.models import (
     Enrollment,
     EnrollmentState,
@@ -289,7 +290,7 @@ def enrollment_approve(*, enrollment_id: int, actor, note: str = "") -> Enrollme
     _run(enrollment, "approve", by=actor, at=now, description=note)
     # The shop's rate history is written under the shop's lock (rate_override, shops_reprice).
     Shop.objects.select_for_update().get(pk=enrollment.shop_id)
-    shop_reprice(shop=enrollment.shop, at=now, actor=actor, first=True)
+    repricing.shop_reprice(shop=enrollment.shop, at=now, actor=actor, first=True)
     return enrollment
 
 
@@ -374,47 +375,3 @@ def rate_override(
         reason=reason,
         created_by=actor,
     )
-
-
-def shop_reprice(
-    *, shop: Shop, at: dt.datetime | None = None, actor=None, first: bool = False
-) -> tuple[PremiumRate | None, str]:
-    """R51: price the shop with the risk model and record the rate if it changed.
-
-    A manual override in force is left alone (the underwriter decided); `first` prices a
-    newly approved enrollment whatever came before (R12). Returns (new rate or None, why).
-    """
-    at = at or timezone.now()
-    current = selectors.rate_in_force(shop_id=shop.pk, at=at)
-    if not first and current is not None and current.source == RateSource.MANUAL:
-        return None, f"kept the underwriter's override {percent(current.rate)}"
-    quote = pricing.price(
-        selectors.shop_experience(
-            shop=shop, window_start=at - dt.timedelta(days=pricing.WINDOW_DAYS), window_end=at
-        ),
-        selectors.pricing_bounds(industry=shop.industry),
-    )
-    if not first and current is not None and current.rate == quote.rate:
-        return None, f"unchanged at {percent(quote.rate)}"
-    new = PremiumRate.objects.create(
-        shop=shop,
-        rate=quote.rate,
-        effective_from=at,
-        source=RateSource.MODEL,
-        reason=quote.explanation,
-        inputs=quote.inputs,
-        created_by=actor,
-    )
-    return new, quote.explanation
-
-
-def shops_reprice(*, at: dt.datetime | None = None) -> list[tuple[Shop, PremiumRate | None, str]]:
-    """R51: the periodic job: reprice every shop whose service is in force."""
-    at = at or timezone.now()
-    results = []
-    for shop in selectors.shops_in_force():
-        with transaction.atomic():
-            Shop.objects.select_for_update().get(pk=shop.pk)
-            new, why = shop_reprice(shop=shop, at=at)
-        results.append((shop, new, why))
-    return results

@@ -39,6 +39,6 @@ def send_invitation_email(*, invitation_id: int, user_id: int) -> None:
 @task
 def reprice_shops_task() -> int:
     """R51: the periodic repricing job; the same service as `manage.py reprice_shops`."""
-    from enrollment.services import shops_reprice
+    from enrollment.repricing import shops_reprice
 
     return sum(1 for _shop, new, _why in shops_reprice() if new is not None)

@@ -10,9 +10,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from enrollment import selectors, services
 from enrollment.forms import ApplicationForm, ExitRequestForm
 from enrollment.models import Enrollment
+from enrollment.scoping import merchant_required, shop_get_or_404
 from portal import audit
 from portal.formkit import user_message
-from portal.merchant import merchant_required, shop_get_or_404
 
 
 def _overview_context(shop, *, application_form=None, exit_form=None) -> dict:

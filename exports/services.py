@@ -1,7 +1,7 @@
-"""Background CSV exports (issue 10): start one, write its file, expire old ones.
+"""Background CSV exports (issue 10): write one's file, expire old ones.
 
 A merchant's export with more than CSV_EXPORT_BACKGROUND_ROWS rows is not streamed in the
-request: `csv_export_start` records it (preparing) and enqueues
+request: `exports.start.csv_export_start` records it (preparing) and enqueues
 `exports.tasks.write_csv_export` after commit. The task (`csv_export_write`) builds the
 table the request would have streamed (exports.registry, in the merchant's language, with
 `now` = the request's time), writes it to a temporary file with one COPY statement (one
@@ -24,62 +24,19 @@ from django.db import connections, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from enrollment.models import Shop
 from exports import registry
 from exports.models import CsvExport, CsvExportState
-from portal import audit, fsm
+from portal import fsm
 from portal.csv_export import csv_chunks
 from portal.transactions import service
 
 logger = logging.getLogger(__name__)
 
-MAX_PREPARING = 3  # per shop at once: a merchant cannot fill the workers' queue
 PROGRESS_ROWS = 50_000  # rows_written is recorded this often (about 4 times a second)
 STALE_AFTER = dt.timedelta(hours=1)  # preparing this long: its worker died, it failed
 
-TOO_MANY = _(
-    "You already have %(count)d exports being prepared. Please wait until one of them is ready."
-)
 NOT_PREPARING = _("This export is no longer being prepared.")
 NOT_READY = _("This export is not ready.")
-
-
-@service
-def csv_export_start(
-    *, shop, actor, kind: str, params: dict, filename: str, language: str, now=None
-) -> CsvExport:
-    """A background export of `kind` with `params` for the shop, or the same one already
-    being prepared (a second click, a reload)."""
-    now = now or timezone.now()
-    Shop.objects.select_for_update().get(pk=shop.pk)  # one start at a time per shop
-    preparing = list(
-        CsvExport.objects.filter(
-            shop=shop, state=CsvExportState.PREPARING, requested_at__gt=now - STALE_AFTER
-        )
-    )
-    for export in preparing:
-        if (export.kind, export.params, export.language) == (kind, params, language):
-            return export
-    if len(preparing) >= MAX_PREPARING:
-        raise ValidationError(TOO_MANY % {"count": MAX_PREPARING}, code="too_many")
-    export = CsvExport.objects.create(
-        shop=shop,
-        kind=kind,
-        params=params,
-        language=language,
-        filename=filename,
-        requested_by=actor,
-        requested_at=now,
-    )
-    audit.log_created(export, by=actor, state=CsvExportState.PREPARING, transition="request")
-
-    def enqueue():
-        from exports.tasks import write_csv_export
-
-        write_csv_export.enqueue(export_id=export.pk)
-
-    transaction.on_commit(enqueue)
-    return export
 
 
 _PROGRESS_SQL = f"UPDATE {CsvExport._meta.db_table} SET rows_written = %s WHERE id = %s"

@@ -1,6 +1,6 @@
 """CSV exports: streamed when small, prepared in the background when big (issue 10).
 
-Every page goes through portal.merchant (R100): another shop's export is a 404, and the
+Every page goes through enrollment.scoping (R100): another shop's export is a 404, and the
 file is served only through `export_download`, never from a public URL (R102).
 """
 
@@ -13,16 +13,16 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
-from exports import registry, services
-from exports.models import CsvExport
-from portal.csv_export import csv_response, more_rows_than
-from portal.formkit import user_message
-from portal.merchant import (
+from enrollment.scoping import (
     merchant_required,
     private_file_owner_or_404,
     private_file_response,
     shop_get_or_404,
 )
+from exports import registry, start
+from exports.models import CsvExport
+from portal.csv_export import csv_response, more_rows_than
+from portal.formkit import user_message
 from portal.pagination import keyset_page
 
 REFRESH_SECONDS = 2  # the preparing page reloads itself (a meta refresh: CSP allows no script)
@@ -39,7 +39,7 @@ def export_or_stream(request, kind: str, form_class=None):
     if not more_rows_than(table.rows, settings.CSV_EXPORT_BACKGROUND_ROWS):
         return csv_response(table)
     try:
-        export = services.csv_export_start(
+        export = start.csv_export_start(
             shop=request.shop,
             actor=request.user,
             kind=kind,

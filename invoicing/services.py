@@ -1,9 +1,10 @@
 """Every write of the invoicing app: one audited service per state change (R70-R73).
 
 Each service locks what it changes and fires the FSM transition through `portal.fsm` (which
-checks the actor's permission, writes the audit row and saves), and schedules the merchant's
-e-mail after commit. Bad input raises ValidationError with one of the messages below, an
-actor without the transition's permission one with code "forbidden"; either changes nothing.
+checks the actor's permission, writes the audit row, saves and announces the change: the
+merchant's notification and e-mail follow from there, notifications.apps and
+invoicing.apps). Bad input raises ValidationError with one of the messages below, an actor
+without the transition's permission one with code "forbidden"; either changes nothing.
 """
 
 import datetime as dt
@@ -29,7 +30,6 @@ from invoicing.validators import (
     validate_tracking_number,
     verify_pdf,
 )
-from notifications import services as notifications
 from portal import audit, fsm
 from portal.clock import local_date
 from portal.money import money
@@ -252,14 +252,6 @@ def _run(invoice: InvoiceRequest, name: str, *, by, save: bool = True, **kwargs)
     fsm.fire(invoice, name, by=by, refused=lambda: _not_allowed(invoice), save=save, **kwargs)
 
 
-def _notify(invoice: InvoiceRequest, event: str) -> None:
-    from invoicing.tasks import notify_invoice
-
-    notifications.invoice_notify(invoice, event=event)  # in this transaction (issue 11)
-    invoice_id = invoice.pk
-    transaction.on_commit(lambda: notify_invoice.enqueue(invoice_id=invoice_id, event=event))
-
-
 def _release(invoice: InvoiceRequest) -> None:
     """R71: a rejected or cancelled request gives its premiums back."""
     InvoiceLine.objects.filter(invoice=invoice, live=True).update(live=False)
@@ -339,7 +331,6 @@ def invoice_issue(
         raise ValidationError(
             {"invoice_number": INVOICE_NUMBER_TAKEN % {"number": number}}
         ) from None
-    _notify(invoice, "issued")
     return invoice
 
 
@@ -371,7 +362,6 @@ def invoice_ship(*, invoice_id: int, actor, carrier: str, tracking_number: str) 
         carrier=carrier,
         tracking_number=tracking_number,
     )
-    _notify(invoice, "shipped")
     return invoice
 
 
@@ -384,7 +374,6 @@ def invoice_reject(*, invoice_id: int, actor, reason: str) -> InvoiceRequest:
     invoice = _locked(invoice_id)
     _run(invoice, "reject", by=actor, at=timezone.now(), description=reason)
     _release(invoice)
-    _notify(invoice, "rejected")
     return invoice
 
 

@@ -1,15 +1,19 @@
-"""Background work of the invoicing app: the merchant's e-mails (django.tasks, after commit)."""
+"""Background work of the invoicing app: the merchant's e-mails (django.tasks, after commit),
+enqueued by `email_merchant_of_changes`, a listener of `portal.changes` (invoicing.apps)."""
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.db import transaction
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
 from invoicing.models import InvoiceRequest
+from portal.changes import Change
 
 EVENTS = {"issued", "shipped", "rejected"}
+TOLD_BY = {"issue": "issued", "ship": "shipped", "reject": "rejected"}  # R73: transitions
 
 
 def recipients(invoice: InvoiceRequest) -> list[str]:
@@ -48,3 +52,16 @@ def notify_invoice(*, invoice_id: int, event: str) -> int:
                 f"invoice-{invoice.invoice_number}.pdf", handle.read(), "application/pdf"
             )
     return message.send()
+
+
+def email_merchant_of_changes(changes: list[Change]) -> None:
+    """After commit, the merchant's e-mail of each invoice request issued, shipped or
+    rejected among `changes` (a withdrawal is the merchant's own act: none)."""
+    for change in changes:
+        if change.model is InvoiceRequest and change.name in TOLD_BY:
+            invoice_id, event = change.pk, TOLD_BY[change.name]
+            transaction.on_commit(
+                lambda invoice_id=invoice_id, event=event: notify_invoice.enqueue(
+                    invoice_id=invoice_id, event=event
+                )
+            )

@@ -10,17 +10,17 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from invoicing import selectors, services
-from invoicing.forms import InvoiceFilterForm, InvoiceRequestForm
-from invoicing.models import InvoiceRequest
-from portal.clock import today
-from portal.formkit import user_message
-from portal.merchant import (
+from enrollment.scoping import (
     merchant_required,
     private_file_owner_or_404,
     private_file_response,
     shop_get_or_404,
 )
+from invoicing import selectors, services
+from invoicing.forms import InvoiceFilterForm, InvoiceRequestForm
+from invoicing.models import InvoiceRequest
+from portal.clock import today
+from portal.formkit import user_message
 
 VIEW_PERMISSION = "invoicing.view_invoicerequest"
 

@@ -5,3 +5,14 @@ from django.utils.translation import gettext_lazy as _
 class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = _("Merchant notifications")
+
+    def ready(self):
+        from claims.services import sweep
+        from notifications.deadlines import receipt_deadlines_notify
+        from notifications.services import notifications_record_changes
+        from portal import changes
+
+        # issue 11: every change the merchant is told of, in the change's transaction
+        changes.listen(notifications_record_changes)
+        # R34/R38: a receipt deadline coming is told at each sweep
+        sweep.also_at_each_sweep(receipt_deadlines_notify)

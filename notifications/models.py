@@ -1,8 +1,9 @@
 """What the portal tells a shop's merchants in the portal itself (issue 11, point 6).
 
 A notification is written in the same transaction as the change it reports (a claim's
-decision, a return shipped, a payout, a breach, an invoice issued), or not at all; one that
-announces a coming deadline is written once per deadline (a unique constraint holds it).
+decision, a return shipped or not shipped in time, a payout, a breach, an invoice issued),
+or not at all; one that announces a coming deadline is written once per deadline (a unique
+constraint holds it).
 The text is composed when it is shown, in the reader's language, from the kind and the
 claim or invoice it is about. A shop's merchants share one list (as they share its
 after-sales work): reading a notification marks it read for the shop.
@@ -24,6 +25,7 @@ class NotificationKind(models.TextChoices):
     PAID = "paid", _("Claim paid")
     BREACH = "breach", _("Service breach recorded")
     CLOSED_REFUSED = "closed_refused", _("Refusal upheld")
+    CLOSED_TIMEOUT = "closed_timeout", _("Closed: no return shipped in time")
     RECEIPT_DUE_SOON = "receipt_due_soon", _("Receipt confirmation due soon")
     INVOICE_ISSUED = "invoice_issued", _("Invoice issued")
     INVOICE_SHIPPED = "invoice_shipped", _("Invoice shipped")

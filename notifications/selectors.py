@@ -4,8 +4,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from enrollment.scoping import shop_get_or_404
 from notifications.models import Notification, NotificationKind
-from portal.merchant import shop_get_or_404
 
 TEXTS = {
     NotificationKind.APPROVED_PAID: _(
@@ -26,6 +26,9 @@ TEXTS = {
     ),
     NotificationKind.CLOSED_REFUSED: _(
         "The insurer upheld your refusal of the return of claim %(refund)s: closed, no payout."
+    ),
+    NotificationKind.CLOSED_TIMEOUT: _(
+        "The buyer shipped no return of claim %(refund)s before its deadline: closed, no payout."
     ),
     NotificationKind.RECEIPT_DUE_SOON: _(
         "Confirm or refuse the return of claim %(refund)s by %(due)s, or it counts as "

@@ -1,17 +1,23 @@
 """Writes of notifications (issue 11, point 6): each in the transaction of the change it
-reports (the services call these before they commit), so a change and its notification
-exist together or not at all. Marking read changes nothing else."""
+reports, so a change and its notification exist together or not at all. Marking read
+changes nothing else.
 
-import datetime as dt
-from collections.abc import Iterable
+`notifications_record_changes` listens to `portal.changes` (notifications.apps): every
+change announced (a claim's transition, the sweep's and the fast track's batches, an invoice
+issued, shipped or rejected) comes here inside its own transaction, and what the merchant is
+told of it is written in one INSERT, dated when it happened.
+"""
 
 from django.utils import timezone
 
+from claims.merchant_events import merchant_events
+from claims.models import Claim
 from notifications.models import Notification, NotificationKind
+from portal.changes import Change
 from portal.transactions import service
 
-# The claims app's merchant-e-mail events (claims.tasks.EVENTS) that also notify in the
-# portal; "receipt_refused" is the merchant's own act and tells them nothing new.
+# The claim events (claims.merchant_events) told in the portal; "receipt_refused" is the
+# merchant's own act and tells them nothing new.
 CLAIM_EVENTS = {
     "approved_paid": NotificationKind.APPROVED_PAID,
     "approved_return": NotificationKind.APPROVED_RETURN,
@@ -20,54 +26,53 @@ CLAIM_EVENTS = {
     "paid": NotificationKind.PAID,
     "breach": NotificationKind.BREACH,
     "closed_refused": NotificationKind.CLOSED_REFUSED,
+    "closed_timeout": NotificationKind.CLOSED_TIMEOUT,
 }
-INVOICE_EVENTS = {
-    "issued": NotificationKind.INVOICE_ISSUED,
-    "shipped": NotificationKind.INVOICE_SHIPPED,
-    "rejected": NotificationKind.INVOICE_REJECTED,
+# The invoice request's transitions (invoicing.services) told in the portal.
+INVOICE_CHANGES = {
+    "issue": NotificationKind.INVOICE_ISSUED,
+    "ship": NotificationKind.INVOICE_SHIPPED,
+    "reject": NotificationKind.INVOICE_REJECTED,
 }
+_INVOICE = "invoicing.invoicerequest"  # named, not imported: invoicing stands above this app
 
 
-def claims_notify(rows: Iterable[tuple[int, int, dt.datetime]], *, event: str) -> int:
-    """One notification of `event` per (shop_id, claim_id, when) row, in one INSERT; an
-    event that tells the merchant nothing new writes none."""
-    kind = CLAIM_EVENTS.get(event)
-    if kind is None:
-        return 0
-    created = Notification.objects.bulk_create(
-        Notification(shop_id=shop_id, claim_id=claim_id, kind=kind, created_at=at)
-        for shop_id, claim_id, at in rows
-    )
-    return len(created)
+def notifications_record_changes(changes: list[Change]) -> None:
+    """The notifications of these changes, in their order, in one INSERT (none: nothing)."""
+    told = [e for e in merchant_events(changes) if e.event in CLAIM_EVENTS]
+    shops = _shop_ids([e.claim for e in told])
+    rows = [
+        Notification(
+            shop_id=shops[e.claim_id],
+            claim_id=e.claim_id,
+            kind=CLAIM_EVENTS[e.event],
+            created_at=e.at,  # when it happened, as its audit row is (a late report too)
+        )
+        for e in told
+    ]
+    rows += [
+        Notification(
+            shop_id=c.obj.shop_id, invoice_id=c.pk, kind=INVOICE_CHANGES[c.name], created_at=c.at
+        )
+        for c in changes
+        if c.model._meta.label_lower == _INVOICE and c.name in INVOICE_CHANGES
+    ]
+    if rows:
+        Notification.objects.bulk_create(rows)
 
 
-# When the change a claim event reports happened, as the claim records it (a decision or a
-# shipment the platform reports late is dated when it happened, as its audit row is).
-_EVENT_TIME = {
-    "approved_paid": "decided_at",
-    "approved_return": "decided_at",
-    "rejected": "decided_at",
-    "return_shipped": "return_shipped_at",
-    "paid": "closed_at",
-    "breach": "closed_at",
-    "closed_refused": "closed_at",
-}
-
-
-def claim_notify(claim, *, event: str, at: dt.datetime | None = None) -> int:
-    now = timezone.now()
-    at = at or getattr(claim, _EVENT_TIME.get(event, ""), None) or now
-    return claims_notify([(claim.shop_id, claim.pk, min(at, now))], event=event)
-
-
-def invoice_notify(invoice, *, event: str, at: dt.datetime | None = None) -> int:
-    kind = INVOICE_EVENTS.get(event)
-    if kind is None:
-        return 0
-    Notification.objects.create(
-        shop_id=invoice.shop_id, invoice_id=invoice.pk, kind=kind, created_at=at or timezone.now()
-    )
-    return 1
+def _shop_ids(claims: list[Claim | int]) -> dict[int, int]:
+    """{claim id: shop id}: from the instances that carry it, the others in one query (the
+    sweep announces its claims with only the fields the outbox reads)."""
+    shops, missing = {}, set()
+    for claim in claims:
+        if isinstance(claim, int) or "shop_id" in claim.get_deferred_fields():
+            missing.add(claim if isinstance(claim, int) else claim.pk)
+        else:
+            shops[claim.pk] = claim.shop_id
+    if missing:
+        shops.update(Claim.objects.filter(pk__in=missing).values_list("pk", "shop_id"))
+    return shops
 
 
 @service

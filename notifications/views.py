@@ -1,10 +1,10 @@
-"""The merchant's notifications (issue 11, point 6), scoped through portal.merchant (R100)."""
+"""The merchant's notifications (issue 11, point 6), scoped through enrollment.scoping (R100)."""
 
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from enrollment.scoping import merchant_required
 from notifications import selectors, services
-from portal.merchant import merchant_required
 from portal.pagination import keyset_page
 
 

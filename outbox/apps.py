@@ -1,5 +1,9 @@
+import datetime as dt
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+DELIVER_EVERY = dt.timedelta(minutes=1)  # R113: a turn of delivery a minute (outbox.tasks)
 
 
 class OutboxConfig(AppConfig):
@@ -10,6 +14,12 @@ class OutboxConfig(AppConfig):
     def ready(self):
         # R112: every announced change writes its messages in the change's transaction.
         from outbox.services import outbox_record_changes
-        from portal import changes
+        from outbox.tasks import deliver_callbacks_task
+        from portal import changes, periodic
 
         changes.listen(outbox_record_changes)
+        periodic.register(
+            periodic.Job(
+                "deliver", deliver_callbacks_task, every=DELIVER_EVERY, what="R113 callbacks"
+            )
+        )

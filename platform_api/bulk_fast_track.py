@@ -9,21 +9,21 @@ construction (the kind decides which approval). Here a fast-tracked claim is ins
 state and with the fields those transitions leave (`Claim.approve_refund` & co. in
 claims/models.py), and the rows they write go in one INSERT per table: django-fsm-log's
 audit row of each transition (by the system, dated as portal.audit dates a late one), the
-payouts, the rollup deltas (claims.rollups), the policies' status (R24) and, after commit,
-one task per event kind that enqueues each claim's e-mail (as the sweep does).
+payouts, the rollup deltas (claims.rollups), the policies' status (R24); the transitions are
+announced as the runner announces them (portal.changes), and the listeners there write the
+outbox's messages and the merchants' notifications (one INSERT each) and, after commit,
+enqueue one task per event kind that enqueues each claim's e-mail (as the sweep does).
 tests/platform_api/test_batch_R83.py proves the rows equal those of the per-event path.
 """
 
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import transaction
 from django.utils import timezone
 
-from claims import rollups, tasks
+from claims import rollups
 from claims.models import BuyerFeedback, Claim, ClaimState, FeedbackState, Payout, RefundKind
-from claims.services import decisions, refunds
-from notifications import services as notifications
+from claims.services import refunds, terms
 from portal import audit, changes
 from portal.changes import Change
 
@@ -33,7 +33,6 @@ class Approval:
     """What the system's R39 approval of one new claim sets and writes."""
 
     rule: str
-    event: str  # the e-mail: decisions._approve's answer
     fields: dict  # the claim's fields after the transitions
     moves: list  # (source, target, transition, description), in order
 
@@ -41,7 +40,7 @@ class Approval:
 def decide(claims: list[Claim]) -> dict[int, str]:
     """{position in `claims`: the R39 rule} for the new, unsaved claims (in event order) the
     system approves: two queries, for the whole chunk."""
-    settings = decisions.claim_settings()
+    settings = terms.claim_settings()
     candidates = [n for n, c in enumerate(claims) if refunds.fast_track_candidate(c, settings)]
     if not candidates:
         return {}
@@ -95,7 +94,6 @@ def approval(fields: dict, rule: str) -> Approval:
     if fields["kind"] == RefundKind.REFUND_ONLY:  # R35: refunded and paid on approval
         return Approval(
             rule,
-            "approved_paid",
             {**decided, "state": ClaimState.PAID, "refunded_at": at, "closed_at": at},
             [
                 (ClaimState.SUBMITTED, ClaimState.APPROVED, "approve_refund", described),
@@ -110,12 +108,11 @@ def approval(fields: dict, rule: str) -> Approval:
         )
     return Approval(
         rule,
-        "approved_return",
         {
             **decided,
             "state": ClaimState.AWAITING_RETURN,
-            "return_due_at": at + dt.timedelta(days=decisions.claim_settings().return_days),
-            "return_address": decisions.return_address(fields["shop_id"]),  # R33
+            "return_due_at": at + dt.timedelta(days=terms.claim_settings().return_days),
+            "return_address": terms.return_address(fields["shop_id"]),  # R33
         },
         [(ClaimState.SUBMITTED, ClaimState.AWAITING_RETURN, "approve_return", described)],
     )
@@ -144,14 +141,14 @@ def announce(approved: list[tuple[Claim, Approval]]) -> None:
 
 
 def write(approved: list[tuple[Claim, Approval]]) -> None:
-    """The payouts, rollup deltas and after-commit e-mails of the approved claims."""
+    """The payouts and rollup deltas of the approved claims, and their changes announced."""
     paid = [claim for claim, a in approved if claim.state == ClaimState.PAID]
     payouts = Payout.objects.bulk_create(
         Payout(
             claim=claim,
             shop_id=claim.shop_id,
             amount=claim.payable,  # R36
-            alipay_account=decisions.payout_account(claim.shop_id),
+            alipay_account=terms.payout_account(claim.shop_id),
             paid_at=claim.closed_at,
         )
         for claim in paid
@@ -161,15 +158,3 @@ def write(approved: list[tuple[Claim, Approval]]) -> None:
         (claim.shop_id, source, target) for claim, a in approved for source, target, *_ in a.moves
     )
     announce(approved)
-    by_event: dict[str, list[Claim]] = {}
-    for claim, a in approved:
-        by_event.setdefault(a.event, []).append(claim)
-    for event, claims in by_event.items():
-        # the merchants' notifications in this transaction, one INSERT per kind (issue 11)
-        notifications.claims_notify(((c.shop_id, c.pk, c.decided_at) for c in claims), event=event)
-        ids = [c.pk for c in claims]
-        transaction.on_commit(
-            lambda ids=ids, event=event: tasks.notify_merchants_of_each.enqueue(
-                claim_ids=ids, event=event
-            )
-        )

@@ -16,7 +16,7 @@ class EmailCaseInsensitiveBackend(ModelBackend):
     def get_user(self, user_id):
         """The session's user with their merchant binding and its shop in the same query
         (issue 10: one query less on every merchant page). Read on every request, so it is
-        never stale; `portal.merchant.merchant_shop` still decides what the user sees (R100)."""
+        never stale; `enrollment.scoping.merchant_shop` still decides what the user sees (R100)."""
         users = get_user_model()._default_manager.select_related("merchant__shop")
         try:
             user = users.get(pk=user_id)

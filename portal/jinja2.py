@@ -124,8 +124,16 @@ def languages(codes) -> list[dict]:
     return [translation.get_language_info(code) for code, _name in codes]
 
 
+# What the apps give their templates besides the helpers above (each app in its
+# AppConfig.ready: claims gives PolicyStatus), so the ground imports no app above it.
+_APP_GLOBALS: dict[str, object] = {}
+
+
+def add_globals(**names) -> None:
+    _APP_GLOBALS.update(names)
+
+
 def environment(**options) -> Environment:
-    from claims.models import PolicyStatus
     from portal import formats
     from portal.templatetags.portal import actor_role
 
@@ -138,7 +146,7 @@ def environment(**options) -> Environment:
         npgettext=translation.npgettext,
         newstyle=True,
     )
-    env.globals.update(url=url, static=static, languages=languages, PolicyStatus=PolicyStatus)
+    env.globals.update(url=url, static=static, languages=languages, **_APP_GLOBALS)
     env.filters.update(date=date, display=display, label=label, actor_role=actor_role)
     env.filters.update(  # the same filters as the Django templates' (portal/formats.py)
         money=formats.format_money,

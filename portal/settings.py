@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "outbox",
     "payouts",  # R114-R115: payout batches to the payment provider (issue 12)
     "simulator",  # the marketplace, simulated, through the signed event API (issue 13)
+    "demo",  # manage.py seed_demo: on top of every app (issue 13)
 ]
 
 MIDDLEWARE = [

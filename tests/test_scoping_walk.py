@@ -10,6 +10,7 @@ from claims.models import Claim, Evidence, Policy
 from claims.services import decisions, feedback
 from enrollment.models import Enrollment
 from exports import services as export_services
+from exports import start as export_start
 from invoicing import services as invoicing_services
 from invoicing.models import InvoiceRequest
 from notifications.models import Notification
@@ -56,7 +57,7 @@ def bobs_objects(client, bob, uma, rita):
         taxpayer_id="91330106MA2GL0000K",
         email="bob@shop-b.cn",
     )
-    export = export_services.csv_export_start(
+    export = export_start.csv_export_start(
         shop=bobs_shop,
         actor=bob,
         kind="policies",

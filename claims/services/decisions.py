@@ -2,8 +2,10 @@
 
 Each service locks the claim and fires guarded transitions through `portal.fsm` (the actor's
 permission is the one the model declares; django-fsm-log writes actor, time, source, target
-and reason), saves, and schedules the merchant's e-mail after commit. System decisions have
-no user: their reason names the rule that fired (R39, R33, R38).
+and reason), and saves. Every transition is announced (`portal.changes`), and the merchant
+is told from there: the notification in this transaction, the e-mail after commit, the
+outbox's message to the marketplace (`claims.merchant_events`). System decisions have no
+user: their reason names the rule that fired (R39, R33, R38).
 
 Deadlines are judged by the time the action carries, compared with the deadline stored on the
 claim (R90), never by whether the sweep has run yet:
@@ -22,11 +24,10 @@ claim (R90), never by whether the sweep has run yet:
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from claims import rollups
+from claims import merchant_events, rollups
 from claims.models import (
     BREACH_POINTS_PER_SUB_ORDER,
     BUYER_SHIPPING_COMPENSATION,
@@ -35,7 +36,6 @@ from claims.models import (
     BreachState,
     BuyerCompensation,
     Claim,
-    ClaimSettings,
     ClaimState,
     Payout,
     RefundKind,
@@ -43,11 +43,10 @@ from claims.models import (
     ServiceBreach,
 )
 from claims.services.policies import policy_refresh_claim_status
-from enrollment.models import Enrollment
-from notifications import services as notifications
+from claims.services.terms import claim_settings, payout_account, return_address
 from portal import changes, fsm
 from portal.changes import Change
-from portal.transactions import cached, service
+from portal.transactions import service
 
 ACTIONS = {
     "approve_refund": _("approve"),
@@ -113,38 +112,15 @@ def locked(claim_id: int) -> Claim:
 
 
 def save_and_notify(claim: Claim, event: str | None = None) -> Claim:
+    """Save the claim, recount its policy's status (R24). The merchant was told by the
+    listeners of its announced changes; `event`, what the service meant to tell, is checked
+    against what they told (`claims.merchant_events`), so the two cannot drift apart."""
     claim.save()
     policy_refresh_claim_status([claim.policy_id])
-    if event:
-        from claims.tasks import notify_merchants
-
-        notifications.claim_notify(claim, event=event)  # in this transaction (issue 11)
-        claim_id = claim.pk
-        transaction.on_commit(lambda: notify_merchants.enqueue(claim_id=claim_id, event=event))
+    told = merchant_events.last_told(claim)
+    if event is not None and told != event:
+        raise RuntimeError(f"claim {claim.pk}: the merchant was told {told!r}, not {event!r}")
     return claim
-
-
-def claim_settings() -> ClaimSettings:
-    """The insurer's claim settings (read once per event batch)."""
-    return cached(("claim_settings",), ClaimSettings.current)
-
-
-def shop_service_terms(shop_id: int) -> Enrollment | None:
-    """The shop's latest enrollment period: its bound Alipay account and return address
-    (R14: after an exit, claims on issued policies are still paid)."""
-    return cached(
-        ("service_terms", shop_id),
-        lambda: (
-            Enrollment.objects.filter(shop_id=shop_id, effective_at__isnull=False)
-            .order_by("-effective_at")
-            .first()
-        ),
-    )
-
-
-def payout_account(shop_id: int) -> str:
-    enrollment = shop_service_terms(shop_id)
-    return enrollment.alipay_account if enrollment else ""
 
 
 def complete_and_pay(claim: Claim, *, by, at: dt.datetime, description: str) -> None:
@@ -178,14 +154,6 @@ def record_breach(claim: Claim, *, cause: str, at: dt.datetime) -> ServiceBreach
     rollups.record_breaches([(breach.shop_id, breach.recorded_at)])
     changes.announce([Change(Claim, claim, "breach", at)])  # R111 merchant.breach
     return breach
-
-
-def return_address(shop_id: int) -> str:
-    """R11/R33: the shop's default return address, pushed to the buyer of an approved return."""
-    enrollment = shop_service_terms(shop_id)
-    if enrollment is None:
-        return ""
-    return f"{enrollment.return_contact} {enrollment.return_phone} {enrollment.return_address}"
 
 
 def _approve(claim: Claim, *, by, at: dt.datetime, description: str) -> str:

@@ -31,11 +31,11 @@ ids), each chunk in one transaction of a fixed number of statements, whatever it
 4. the merchant figures (`claims.rollups`): the moves, payouts, compensations and breaches
    of those claims, counted from what step 1 returned (shop, deadline, kind, min(amount,
    cap)), one upsert per rollup table, the chunk's last locks;
-5. the messages to the marketplace (R111, `portal.changes` → outbox): one SELECT of the
-   chunk's claims, one INSERT of their messages (claim.closed; merchant.breach,
-   claim.refund_due, buyer.compensation), in the per-claim path's order per refund;
-6. after commit, one task per chunk enqueues the merchants' e-mails: one `notify_merchants`
-   per claim, as the per-claim path enqueues them (`decisions.save_and_notify`).
+5. the changes announced (`portal.changes`) after one SELECT of the chunk's claims: the
+   outbox's messages (R111: claim.closed; merchant.breach, claim.refund_due,
+   buyer.compensation, in the per-claim path's order per refund) and the merchants'
+   notifications (R33, R38; a SELECT of their shops), one INSERT each; after commit, one
+   task per chunk enqueues the merchants' e-mails, one `notify_merchants` per claim.
 
 The SQL is plain enough for PostgreSQL and SQLite (RETURNING needs 3.35, Django 3.37);
 SQLite has no row locks, and one writer at a time. A chunk that fails rolls back alone; the
@@ -49,7 +49,7 @@ a minute of a deadline left the write time there. These rows carry the deadline 
 """
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 
@@ -58,7 +58,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django_fsm_log.models import StateLog
 
-from claims import rollups, tasks
+from claims import rollups
 from claims.models import (
     BREACH_POINTS_PER_SUB_ORDER,
     BUYER_SHIPPING_COMPENSATION,
@@ -74,8 +74,6 @@ from claims.models import (
 )
 from claims.services import policies
 from enrollment.models import Enrollment
-from notifications import services as notifications
-from notifications.deadlines import receipt_deadlines_notify
 from portal import changes
 from portal.changes import Change
 from portal.rawsql import converter
@@ -110,9 +108,20 @@ def sweep_deadlines(*, now: dt.datetime | None = None, chunk: int = CHUNK) -> Sw
     result.review_flagged = Claim.objects.filter(
         state=ClaimState.SUBMITTED, review_due_at__lt=now, review_overdue=False
     ).update(review_overdue=True)
-    with transaction.atomic():  # issue 11: the merchant is told a receipt deadline is coming
-        receipt_deadlines_notify(now=now)
+    for step in _at_each_sweep:  # each in its own transaction
+        with transaction.atomic():
+            step(now=now)
     return result
+
+
+# What other apps do at each sweep once the deadlines are enforced, registered in their
+# AppConfig.ready (notifications.apps: a receipt deadline coming is told, issue 11).
+_at_each_sweep: list[Callable[..., object]] = []
+
+
+def also_at_each_sweep(step: Callable[..., object]) -> None:
+    if step not in _at_each_sweep:
+        _at_each_sweep.append(step)
 
 
 def _due(state: str, field: str, now: dt.datetime) -> list[int]:
@@ -325,7 +334,7 @@ def _take_as_received(ids: list[int], now: dt.datetime) -> int:
             where_params=[RefundKind.RETURN_AND_REFUND],
         )
         # decisions.complete_and_pay: the payout, min(amount, cap) (R36, Claim.payable), to the
-        # Alipay account of the shop's latest enrollment period (decisions.payout_account).
+        # Alipay account of the shop's latest enrollment period (terms.payout_account).
         enrollment = connection.ops.quote_name(Enrollment._meta.db_table)
         _insert_from_claims(
             Payout,
@@ -352,9 +361,6 @@ def _take_as_received(ids: list[int], now: dt.datetime) -> int:
             ),
         )
         policies.policy_refresh_claim_status(c.policy_id for c in settled)
-        notifications.claims_notify(  # in this transaction, dated at the deadline (issue 11)
-            ((c.shop_id, c.id, c.deadline) for c in settled), event="breach"
-        )
         # in the per-claim path's order: the breach (decisions.record_breach), then the refund
         _announce(ids, "receipt_due_at", ["breach", "complete_refund"])
         # the merchant figures: claims by state, payouts, compensations, breaches (issue 10),
@@ -371,9 +377,6 @@ def _take_as_received(ids: list[int], now: dt.datetime) -> int:
                 if c.kind == RefundKind.RETURN_AND_REFUND
             )
             rollups.record_payouts((c.shop_id, c.deadline, c.payable) for c in settled)
-        transaction.on_commit(
-            lambda: tasks.notify_merchants_of_each.enqueue(claim_ids=ids, event="breach")
-        )
     return len(ids)
 
 

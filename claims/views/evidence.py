@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET
 from PIL import Image
 
 from claims.models import Evidence
-from portal.merchant import private_file_owner_or_404, private_file_response
+from enrollment.scoping import private_file_owner_or_404, private_file_response
 
 THUMBNAIL = (240, 240)
 

@@ -1,6 +1,6 @@
 """Merchant pages of the claims area: dashboard, policies, refunds and claims, feedback, payouts.
 
-Every view goes through portal.merchant (R100): `merchant_required` sets request.shop and
+Every view goes through enrollment.scoping (R100): `merchant_required` sets request.shop and
 every object comes through `shop_get_or_404`, so another shop's id is a 404.
 """
 
@@ -26,11 +26,11 @@ from claims.forms import (
 from claims.models import Claim, ClaimState, Policy, PolicyStatus
 from claims.services import decisions, feedback
 from claims.services.evidence import evidence_discard
+from enrollment.scoping import merchant_required, shop_get_or_404
 from exports.views import export_or_stream
 from portal import audit
 from portal.formkit import user_message
 from portal.jinja2 import FORM_RENDERER
-from portal.merchant import merchant_required, shop_get_or_404
 from portal.pagination import capped_total, keyset_page, ordering_key
 
 

@@ -1,4 +1,6 @@
-"""R16: enrollment history as periods; 'was the shop enrolled at T' is one query."""
+"""R16: enrollment history as periods; 'was the shop enrolled at T' is answered from the
+shop's terms, read in three queries whatever their number (enrollment.selectors.shop_terms,
+what the event API asks)."""
 
 import datetime as dt
 
@@ -45,21 +47,32 @@ def two_periods(alice, uma):
     ],
 )
 def test_R16_was_the_shop_enrolled_at_instant(two_periods, instant, enrolled):
-    assert selectors.shop_enrolled_at(shop_id=two_periods.pk, at=instant) is enrolled
+    terms = selectors.shop_terms(platform_shop_id=two_periods.platform_shop_id)
+    assert terms.enrolled_at(instant) is enrolled
 
 
-def test_R16_the_question_costs_one_query(two_periods, django_assert_num_queries):
-    with django_assert_num_queries(1):
-        selectors.shop_enrolled_at(shop_id=two_periods.pk, at=at(2026, 2, 1))
+def test_R16_the_terms_cost_three_queries_and_each_question_none(
+    two_periods, django_assert_num_queries
+):
+    with django_assert_num_queries(3):
+        terms = selectors.shop_terms(platform_shop_id=two_periods.platform_shop_id)
+    with django_assert_num_queries(0):
+        assert terms.enrolled_at(at(2026, 2, 1)) and not terms.enrolled_at(at(2026, 5, 1))
 
 
 def test_R16_a_pending_or_rejected_application_is_not_an_enrollment(alice, uma):
     from tests.conftest import apply
 
+    def enrolled():
+        shop = alice.merchant.shop
+        return selectors.shop_terms(platform_shop_id=shop.platform_shop_id).enrolled_at(
+            at(2030, 1, 1)
+        )
+
     enrollment = apply(alice)
-    assert not selectors.shop_enrolled_at(shop_id=alice.merchant.shop.pk, at=at(2030, 1, 1))
+    assert not enrolled()
     services.enrollment_reject(enrollment_id=enrollment.pk, actor=uma, reason="no")
-    assert not selectors.shop_enrolled_at(shop_id=alice.merchant.shop.pk, at=at(2030, 1, 1))
+    assert not enrolled()
 
 
 def test_R16_the_database_allows_one_open_enrollment_per_shop(alice):
@@ -82,7 +95,7 @@ def test_R16_the_database_allows_one_open_enrollment_per_shop(alice):
         duplicate.save()
 
 
-def test_R16_R50_shop_terms_answer_as_the_single_query_selectors(two_periods, uma):
+def test_R50_shop_terms_answer_the_rate_in_force_as_its_single_query_selector(two_periods, uma):
     services.rate_override(
         shop_id=two_periods.pk,
         rate="0.0120",
@@ -102,8 +115,5 @@ def test_R16_R50_shop_terms_answer_as_the_single_query_selectors(two_periods, um
         at(2027, 2, 1),
     ]
     for instant in instants:
-        assert terms.enrolled_at(instant) == selectors.shop_enrolled_at(
-            shop_id=two_periods.pk, at=instant
-        ), instant
         expected = selectors.rate_in_force(shop_id=two_periods.pk, at=instant)
         assert terms.rate_at(instant) == (expected.rate if expected else None), instant

@@ -8,7 +8,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
-from enrollment import selectors, services
+from enrollment import repricing, selectors, services
 from enrollment.models import PremiumRate, RateSource
 from portal.clock import SHANGHAI
 
@@ -92,7 +92,7 @@ def test_R51_repricing_keeps_an_unchanged_rate_and_writes_nothing(shop, capsys):
 def test_R51_R52_repricing_keeps_an_underwriters_override_in_force(shop, uma):
     services.rate_override(shop_id=shop.pk, rate="0.0300", reason="watch list", actor=uma)
 
-    (result,) = services.shops_reprice()
+    (result,) = repricing.shops_reprice()
 
     assert result[1] is None and "override" in result[2]
     assert selectors.rate_in_force(shop_id=shop.pk).rate == D("0.0300")
@@ -103,7 +103,7 @@ def test_R51_repricing_follows_a_change_of_the_industry_base_rate(shop):
 
     IndustryPricing.objects.filter(industry=shop.industry).update(base_rate=D("0.0180"))
 
-    (result,) = services.shops_reprice()
+    (result,) = repricing.shops_reprice()
 
     assert result[1].rate == D("0.0180")
     assert result[1].source == RateSource.MODEL
@@ -111,7 +111,7 @@ def test_R51_repricing_follows_a_change_of_the_industry_base_rate(shop):
 
 
 def test_R51_shops_without_a_running_service_are_not_priced(alice, bob):
-    assert services.shops_reprice() == []
+    assert repricing.shops_reprice() == []
     assert not PremiumRate.objects.exists()
 
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 from importlib import import_module
 
 from claims.models import Buyer, Order, Policy
-from invoicing.demo import demo_pdf
+from demo.invoices import demo_pdf
 from portal.clock import SHANGHAI
 
 RATE = Decimal("0.0150")

@@ -6,6 +6,10 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from claims.tasks import sweep_deadlines_task
+from enrollment.tasks import reprice_shops_task
+from outbox.tasks import deliver_callbacks_task
+from portal import periodic
 from portal.clock import SHANGHAI
 from portal.management.commands.scheduler import due_jobs
 from portal.singleton import Singleton, requeue_orphaned_tasks, worker_lock_key
@@ -13,6 +17,26 @@ from portal.singleton import Singleton, requeue_orphaned_tasks, worker_lock_key
 
 def at(h, m, day=1):
     return dt.datetime(2026, 12, day, h, m, tzinfo=SHANGHAI)
+
+
+def test_each_app_declares_its_periodic_job_for_the_scheduler():
+    jobs = {job.name: job for job in periodic.jobs()}
+
+    assert {name: job.task for name, job in jobs.items()} == {
+        "sweep": sweep_deadlines_task,  # claims.apps
+        "deliver": deliver_callbacks_task,  # outbox.apps
+        "reprice": reprice_shops_task,  # enrollment.apps
+    }
+    assert (jobs["sweep"].every, jobs["deliver"].every) == (
+        dt.timedelta(minutes=5),
+        dt.timedelta(minutes=1),
+    )
+    assert jobs["reprice"].daily_at == dt.time(2, 15)
+
+
+def test_a_job_runs_either_at_an_interval_or_daily_not_both():
+    with pytest.raises(ValueError, match="exactly one"):
+        periodic.register(periodic.Job("both", sweep_deadlines_task))
 
 
 def test_R91_the_sweep_runs_every_five_minutes():

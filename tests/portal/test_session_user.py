@@ -11,8 +11,8 @@ from django.core.cache import cache
 from django.test import override_settings
 from django.urls import reverse
 
+from enrollment.scoping import merchant_shop
 from portal.auth import EmailCaseInsensitiveBackend
-from portal.merchant import merchant_shop
 from tests.portal.test_settings import ROOT
 
 

@@ -232,6 +232,7 @@ APP_PACKAGES = (
     "notifications",
     "outbox",
     "payouts",
+    "demo",
 )
 RAW_SQL_ALLOWED = {"portal/views.py": 'cursor.execute("SELECT 1")'}  # /healthz, no input
 # Reviewed set-based SQL: every value goes as a query parameter (`.execute(sql, params)`).

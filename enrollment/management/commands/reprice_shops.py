@@ -6,7 +6,7 @@ not written again, and an underwriter's override in force is kept (R52).
 
 from django.core.management.base import BaseCommand
 
-from enrollment import services
+from enrollment import repricing
 from portal.money import percent
 
 
@@ -14,7 +14,7 @@ class Command(BaseCommand):
     help = "Recompute enrolled shops' premium rates with the risk model (R51)."
 
     def handle(self, *args, **options):
-        results = services.shops_reprice()
+        results = repricing.shops_reprice()
         changed = 0
         for shop, new, why in results:
             if new is not None:

@@ -1,10 +1,11 @@
 """The periodic jobs, enqueued on Django's tasks framework for `manage.py db_worker` to run.
 
-- every 5 minutes: the deadline sweep (R33, R38, R91)
-- every day at 02:15 Asia/Shanghai: risk repricing of enrolled shops (R51)
-- every minute: a turn of callback delivery to the marketplace (R110-R113): each turn
-  delivers for 55 s, looking for due messages several times a second; several workers may
-  run turns at once (SKIP LOCKED)
+Each app declares its own (`portal.periodic`, in its AppConfig.ready); today:
+- every 5 minutes: the deadline sweep (R33, R38, R91; claims.apps)
+- every day at 02:15 Asia/Shanghai: risk repricing of enrolled shops (R51; enrollment.apps)
+- every minute: a turn of callback delivery to the marketplace (R110-R113; outbox.apps):
+  each turn delivers for 55 s, looking for due messages several times a second; several
+  workers may run turns at once (SKIP LOCKED)
 
 Start it on one node or several (issue 14): only the one holding the scheduler's advisory
 lock (`portal/singleton.py`) enqueues; the others wait and take over when it stops. (Or use
@@ -18,37 +19,24 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from portal.clock import SHANGHAI
+from portal import periodic
 from portal.singleton import Singleton, requeue_orphaned_tasks
 
-SWEEP_EVERY = dt.timedelta(minutes=5)
-REPRICE_AT = dt.time(2, 15)
 LOCK_RETRY_SECONDS = 5
-DELIVER_EVERY = dt.timedelta(minutes=1)
 
 
 def due_jobs(now: dt.datetime, last: dict) -> list[str]:
     """Which jobs are due at `now`, given when each last ran (updated in place)."""
-    jobs = []
-    if last.get("sweep") is None or now - last["sweep"] >= SWEEP_EVERY:
-        jobs.append("sweep")
-        last["sweep"] = now
-    if last.get("deliver") is None or now - last["deliver"] >= DELIVER_EVERY:
-        jobs.append("deliver")
-        last["deliver"] = now
-    local = now.astimezone(SHANGHAI)
-    today_at = dt.datetime.combine(local.date(), REPRICE_AT, tzinfo=SHANGHAI)
-    if local >= today_at and (last.get("reprice") is None or last["reprice"] < today_at):
-        jobs.append("reprice")
-        last["reprice"] = now
-    return jobs
+    due = []
+    for job in periodic.jobs():
+        if job.due(now, last.get(job.name)):
+            due.append(job.name)
+            last[job.name] = now
+    return due
 
 
 class Command(BaseCommand):
-    help = (
-        "Enqueue the periodic jobs (deadline sweep every 5 min, repricing daily at 02:15, "
-        "callback delivery every minute)."
-    )
+    help = "Enqueue the periodic jobs the apps declare (portal.periodic), each when it is due."
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="enqueue what is due, then exit")
@@ -77,15 +65,10 @@ class Command(BaseCommand):
         return True
 
     def run(self, lock: Singleton, *, once: bool) -> None:
-        from claims.tasks import sweep_deadlines_task
-        from enrollment.tasks import reprice_shops_task
-        from outbox.tasks import deliver_callbacks_task
-
-        tasks = {
-            "sweep": sweep_deadlines_task,
-            "reprice": reprice_shops_task,
-            "deliver": deliver_callbacks_task,
-        }
+        for job in periodic.jobs():
+            when = f"every {job.every}" if job.every else f"daily at {job.daily_at:%H:%M}"
+            self.stdout.write(f"job {job.name}: {when} ({job.what})")
+        tasks = {job.name: job.task for job in periodic.jobs()}
         last: dict = {}
         while True:
             if not lock.alive():

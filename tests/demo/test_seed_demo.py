@@ -4,9 +4,9 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
+from demo.management.commands.seed_demo import DEMO_PASSWORD, SHOPS, STAFF
 from enrollment.models import Enrollment, Invitation, PremiumRate, Shop
 from invoicing.models import InvoiceRequest, InvoiceState
-from portal.management.commands.seed_demo import DEMO_PASSWORD, SHOPS, STAFF
 
 pytestmark = pytest.mark.django_db
 

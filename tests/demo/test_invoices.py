@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from invoicing.demo import demo_pdf, seed_demo_invoices
+from demo.invoices import demo_pdf, seed_demo_invoices
 from invoicing.models import InvoiceRequest, InvoiceState
 from invoicing.validators import verify_pdf
 from tests.invoicing.helpers import make_policy

@@ -1,0 +1,2 @@
+"""Tests of the demo's data (demo/): every printed login works, every state shows, and
+seeding twice changes nothing."""

@@ -1,0 +1,1 @@
+from tests.invoicing.conftest import media  # noqa: F401 (a fixture: issued PDFs in tmp_path)
