@@ -25,8 +25,15 @@ from claims.models import (
 )
 from exports.registry import register
 from portal.csv_export import Column, CsvTable, field, label, labels_sql, local_time
+from portal.pagination import ordering, ordering_key
 
 NONE = Value(None, output_field=CharField())
+
+
+def _in_list_order(form, rows):
+    """The rows in the order their list shows them: the sort chosen (issue 11; newest first
+    by the list's own time, or by amount), ties by id, as keyset_page orders a page."""
+    return rows.order_by(*ordering(*form.order(time_key=ordering_key(rows))))
 
 
 def _policy_status(now) -> Column:
@@ -48,10 +55,10 @@ def _policy_status(now) -> Column:
 
 @register("policies", label=gettext_lazy("Policies"))
 def policies(*, shop, params, now) -> CsvTable:
-    _form, filters = policy_filters(params)
+    form, filters = policy_filters(params)
     return CsvTable(
         filename="policies.csv",
-        rows=selectors.policies_for_shop(shop=shop, now=now, **filters),
+        rows=_in_list_order(form, selectors.policies_for_shop(shop=shop, now=now, **filters)),
         columns=[
             field(_("Policy number"), "policy_no"),
             field(_("Order id"), "order__platform_order_id"),
@@ -96,10 +103,10 @@ def _claim_state() -> Column:
 
 @register("refunds", label=gettext_lazy("Refunds and claims"))
 def refunds(*, shop, params, now) -> CsvTable:
-    _form, filters = refund_filters(params)
+    form, filters = refund_filters(params)
     return CsvTable(
         filename="refunds.csv",
-        rows=selectors.refunds_for_shop(shop=shop, now=now, **filters),
+        rows=_in_list_order(form, selectors.refunds_for_shop(shop=shop, now=now, **filters)),
         columns=[
             field(_("Refund id"), "platform_refund_id"),
             field(_("Order id"), "order__platform_order_id"),
@@ -118,10 +125,10 @@ def refunds(*, shop, params, now) -> CsvTable:
 
 @register("payouts", label=gettext_lazy("Payouts"))
 def payouts(*, shop, params, now) -> CsvTable:
-    _form, filters = payout_filters(params)
+    form, filters = payout_filters(params)
     return CsvTable(
         filename="payouts.csv",
-        rows=selectors.payouts_for_shop(shop=shop, **filters),
+        rows=_in_list_order(form, selectors.payouts_for_shop(shop=shop, **filters)),
         columns=[
             local_time(_("Paid at"), "paid_at"),
             field(_("Refund id"), "claim__refund__platform_refund_id"),

@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from claims.claim_rows import ClaimRow
 from claims.models import Claim, RefundKind
 from portal.changes import Change
 
@@ -37,7 +38,7 @@ _TOLD = "_merchant_told"  # on a claim instance: the last event its merchants we
 
 @dataclass(frozen=True, slots=True)
 class MerchantEvent:
-    claim: Claim | int  # as announced: the instance, or its primary key
+    claim: Claim | ClaimRow | int  # as announced: the instance, the sweep's row, or its pk
     event: str
     at: dt.datetime  # when it happened (the sweep's: at the deadline it enforced)
 
@@ -56,7 +57,7 @@ def merchant_events(changes: Iterable[Change]) -> list[MerchantEvent]:
             continue
         if change.name == "mark_paid" and not _payment_is_news(change.obj):
             continue
-        if not isinstance(change.obj, int):
+        if isinstance(change.obj, Claim):  # not a primary key, nor the sweep's ClaimRow
             setattr(change.obj, _TOLD, event)
         events.append(MerchantEvent(change.obj, event, change.at))
     return events

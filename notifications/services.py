@@ -61,13 +61,13 @@ def notifications_record_changes(changes: list[Change]) -> None:
         Notification.objects.bulk_create(rows)
 
 
-def _shop_ids(claims: list[Claim | int]) -> dict[int, int]:
+def _shop_ids(claims: list) -> dict[int, int]:
     """{claim id: shop id}: from the instances that carry it, the others in one query (the
     sweep announces its claims with only the fields the outbox reads)."""
     shops, missing = {}, set()
     for claim in claims:
-        if isinstance(claim, int) or "shop_id" in claim.get_deferred_fields():
-            missing.add(claim if isinstance(claim, int) else claim.pk)
+        if not isinstance(claim, Claim) or "shop_id" in claim.get_deferred_fields():
+            missing.add(claim if isinstance(claim, int) else claim.pk)  # a pk, the sweep's row
         else:
             shops[claim.pk] = claim.shop_id
     if missing:

@@ -2,15 +2,19 @@
 
 Each builder takes the announced changes of one kind (portal.changes), in order, and returns
 one `Draft` per message. Rows the set-based paths announce by primary key are read here, in
-one query per kind; instances are used as they are.
+one query per kind; instances are used as they are. The messages that say only a claim's
+platform ids, kind and payout (claim.closed, claim.refund_due, buyer.compensation,
+merchant.breach) are built from a `claims.claim_rows.ClaimRow`, which the deadline sweep
+announces straight from its own set-based reads, never loading the claims as models.
 """
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from claims.claim_rows import ClaimRow
 from claims.models import (
     BREACH_POINTS_PER_SUB_ORDER,
     BUYER_SHIPPING_COMPENSATION,
@@ -34,10 +38,12 @@ class Draft:
     refund_id: str
     occurred_at: object
     data: dict
+    message_id: uuid.UUID = field(init=False)  # derived once (the row and its body both say it)
 
-    @property
-    def message_id(self) -> uuid.UUID:
-        return uuid.uuid5(NAMESPACE, f"{self.type}/{self.natural_key}")
+    def __post_init__(self):
+        object.__setattr__(
+            self, "message_id", uuid.uuid5(NAMESPACE, f"{self.type}/{self.natural_key}")
+        )
 
 
 def _time(value):
@@ -66,8 +72,15 @@ def _claims(changes: list[Change]) -> list[tuple[Change, Claim]]:
     return [(c, loaded[c.obj] if isinstance(c.obj, int) else c.obj) for c in changes]
 
 
-def _about(claim: Claim, message_type, data: dict, change: Change, suffix: str = "") -> Draft:
-    refund_id = claim.refund.platform_refund_id
+def _claim_rows(changes: list[Change]) -> list[tuple[Change, ClaimRow]]:
+    """Each change with its claim's row: as announced, or from its instance."""
+    return [
+        (change, claim if isinstance(claim, ClaimRow) else ClaimRow.of(claim))
+        for change, claim in _claims(changes)
+    ]
+
+
+def _about(refund_id: str, message_type, data: dict, change: Change, suffix: str = "") -> Draft:
     return _draft(
         message_type,
         f"{refund_id}{suffix}",
@@ -96,7 +109,8 @@ def claim_decided(changes: list[Change]) -> list[Draft]:
             "return_address": claim.return_address if returning else None,
             "return_due_at": _time(claim.return_due_at) if returning else None,
         }
-        drafts.append(_about(claim, MessageType.CLAIM_DECIDED, data, change))
+        refund_id = claim.refund.platform_refund_id
+        drafts.append(_about(refund_id, MessageType.CLAIM_DECIDED, data, change))
     return drafts
 
 
@@ -104,13 +118,13 @@ def claim_closed(changes: list[Change]) -> list[Draft]:
     """R33/R34/R41: close_timeout, uphold_refusal, cancel (one message per closing state)."""
     return [
         _about(
-            claim,
+            claim.refund_id,
             MessageType.CLAIM_CLOSED,
             {"state": claim_state(change)},
             change,
             f"/{claim_state(change)}",
         )
-        for change, claim in _claims(changes)
+        for change, claim in _claim_rows(changes)
     ]
 
 
@@ -128,15 +142,12 @@ def claim_state(change: Change) -> str:
 def refund_completed(changes: list[Change]) -> list[Draft]:
     """R35: the merchant refunds the buyer now; R37: the buyer of a return gets 10.00."""
     drafts = []
-    for change, claim in _claims(changes):
+    for change, claim in _claim_rows(changes):
         amount = {"amount": _money(claim.payable)}  # R36
-        drafts.append(_about(claim, MessageType.CLAIM_REFUND_DUE, amount, change))
+        drafts.append(_about(claim.refund_id, MessageType.CLAIM_REFUND_DUE, amount, change))
         if claim.kind == RefundKind.RETURN_AND_REFUND:
-            data = {
-                "buyer_id": claim.buyer.platform_buyer_id,
-                "amount": _money(BUYER_SHIPPING_COMPENSATION),
-            }
-            drafts.append(_about(claim, MessageType.BUYER_COMPENSATION, data, change))
+            data = {"buyer_id": claim.buyer_id, "amount": _money(BUYER_SHIPPING_COMPENSATION)}
+            drafts.append(_about(claim.refund_id, MessageType.BUYER_COMPENSATION, data, change))
     return drafts
 
 
@@ -144,16 +155,16 @@ def breach_recorded(changes: list[Change]) -> list[Draft]:
     """R38: 10,000 points to the buyer, per sub-order (a claim is on one)."""
     return [
         _about(
-            claim,
+            claim.refund_id,
             MessageType.MERCHANT_BREACH,
             {
-                "line_id": claim.line.platform_line_id,
-                "buyer_id": claim.buyer.platform_buyer_id,
+                "line_id": claim.line_id,
+                "buyer_id": claim.buyer_id,
                 "points": BREACH_POINTS_PER_SUB_ORDER,
             },
             change,
         )
-        for change, claim in _claims(changes)
+        for change, claim in _claim_rows(changes)
     ]
 
 

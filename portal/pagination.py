@@ -86,6 +86,12 @@ def ordering_key(queryset: QuerySet) -> str:
     return queryset.query.order_by[0].removeprefix("-")
 
 
+def ordering(key: str, descending: bool = True) -> tuple[str, str]:
+    """The order of a list sorted by `key` (a time or an amount), ties by id: the page's
+    (keyset_page) and its CSV export's (issue 11: the export follows the sort chosen)."""
+    return (f"-{key}", "-id") if descending else (key, "id")
+
+
 def _field(model, key: str):
     for name in key.split("__"):
         field = model._meta.get_field(name)
@@ -101,7 +107,7 @@ def keyset_page(
     ("claim__submitted_at") and be a time or an amount."""
     value_of = attrgetter(key.replace("__", "."))
     on, back = ("lt", "gt") if descending else ("gt", "lt")  # toward older rows / newer
-    order = (f"-{key}", "-id") if descending else (key, "id")
+    order = ordering(key, descending)
     after = _decode(params.get("after", "")) if params.get("after") else None
     before = _decode(params.get("before", "")) if params.get("before") else None
     amount = isinstance(_field(queryset.model, key), DecimalField)

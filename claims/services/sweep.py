@@ -59,6 +59,7 @@ from django.utils import timezone
 from django_fsm_log.models import StateLog
 
 from claims import rollups
+from claims.claim_rows import ClaimRow, claim_platform_ids
 from claims.models import (
     BREACH_POINTS_PER_SUB_ORDER,
     BUYER_SHIPPING_COMPENSATION,
@@ -267,7 +268,7 @@ def _close_timeouts(ids: list[int], now: dt.datetime) -> int:
             [("close_timeout", ClaimState.AWAITING_RETURN, ClaimState.CLOSED_TIMEOUT, R33_CLOSED)],
         )
         policies.policy_refresh_claim_status(c.policy_id for c in settled)
-        _announce(ids, "return_due_at", ["close_timeout"])
+        _announce(settled, ["close_timeout"])
         # the merchant figures (issue 10), last: rollup rows are the last locks taken. A
         # timeout has no payout, compensation or breach (R33).
         with rollups.deferred():
@@ -362,7 +363,7 @@ def _take_as_received(ids: list[int], now: dt.datetime) -> int:
         )
         policies.policy_refresh_claim_status(c.policy_id for c in settled)
         # in the per-claim path's order: the breach (decisions.record_breach), then the refund
-        _announce(ids, "receipt_due_at", ["breach", "complete_refund"])
+        _announce(settled, ["breach", "complete_refund"])
         # the merchant figures: claims by state, payouts, compensations, breaches (issue 10),
         # from the rows above (each dated at its deadline); last: rollup rows are the last
         # locks taken
@@ -380,21 +381,11 @@ def _take_as_received(ids: list[int], now: dt.datetime) -> int:
     return len(ids)
 
 
-# what the outbox's messages of these claims read (outbox.payloads)
-OUTBOX_FIELDS = ["kind", "amount", "payable_cap", "refund__platform_refund_id"]
-OUTBOX_FIELDS += ["line__platform_line_id", "buyer__platform_buyer_id"]
-
-
-def _announce(ids: list[int], deadline: str, names: list[str]) -> None:
+def _announce(settled: list[Settled], names: list[str]) -> None:
     """The changes, as the runner announces them (portal.changes: the outbox's messages,
-    R111), dated at the deadline: the claims read in one query, each step for all of them."""
-    claims = (
-        Claim.objects.select_related("refund", "line", "buyer")
-        .only(*OUTBOX_FIELDS, deadline)
-        .in_bulk(ids)
-    )
-    changes.announce(
-        Change(Claim, claims[pk], name, getattr(claims[pk], deadline))
-        for name in names
-        for pk in ids
-    )
+    R111), dated at the deadline, each step for all the claims. Set-based: the claims' kind,
+    payout and deadline come from `_settle`'s RETURNING rows, their platform ids from one
+    values_list (claims.claim_rows); no claim is loaded as a model."""
+    ids = claim_platform_ids(c.id for c in settled)
+    rows = [(ClaimRow(c.id, *ids[c.id], c.kind, c.payable), c.deadline) for c in settled]
+    changes.announce(Change(Claim, row, name, at) for name in names for row, at in rows)
