@@ -1,7 +1,7 @@
 """End-to-end tests in a real Chromium (Playwright, sync API) against pytest-django's live_server.
 
 - The browser is Debian's Chromium at /usr/bin/chromium (no Playwright browser download works
-  here, see STACK.md "Browsers in tests"); without it the tests are skipped, visibly.
+  here, see docs/stack.md "Browsers in tests"); without it the tests are skipped, visibly.
 - Every test in this folder is marked `browser` (deselect with `-m "not browser"`).
 - live_server needs a transactional database, which pytest-django empties (flush) after each
   such test; the `migration_data` fixture puts back what `migrate` had left there (content

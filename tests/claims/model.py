@@ -32,7 +32,7 @@ The rules as the team implements them (issue 9):
 Decided by the team after this test found a withdrawn request reopened and paid (commit
 0ca7505): a return reported for a request the buyer has withdrawn is refused, even when it
 shipped before the deadline. The test also checks, beside the model, that a withdrawn
-request is never paid (`withdrawn_requests_are_never_paid` in test_model_based.py).
+request is never paid (`withdrawn_requests_are_never_paid` in tests/claims/machine/invariants.py).
 """
 
 import datetime as dt
