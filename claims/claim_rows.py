@@ -17,6 +17,7 @@ from claims.models import Claim
 @dataclass(frozen=True, slots=True)
 class ClaimRow:
     pk: int
+    shop_id: int  # whose merchants are told (notifications), from the same RETURNING row
     refund_id: str  # the platform's ids (R80)
     line_id: str
     buyer_id: str
@@ -27,6 +28,7 @@ class ClaimRow:
     def of(cls, claim: Claim) -> "ClaimRow":
         return cls(
             claim.pk,
+            claim.shop_id,
             claim.refund.platform_refund_id,
             claim.line.platform_line_id,
             claim.buyer.platform_buyer_id,

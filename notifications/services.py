@@ -62,12 +62,14 @@ def notifications_record_changes(changes: list[Change]) -> None:
 
 
 def _shop_ids(claims: list) -> dict[int, int]:
-    """{claim id: shop id}: from the instances that carry it, the others in one query (the
-    sweep announces its claims with only the fields the outbox reads)."""
+    """{claim id: shop id}: from the instances and the sweep's rows (claims.claim_rows), which
+    carry it; the primary keys and instances read without it in one query."""
     shops, missing = {}, set()
     for claim in claims:
-        if not isinstance(claim, Claim) or "shop_id" in claim.get_deferred_fields():
-            missing.add(claim if isinstance(claim, int) else claim.pk)  # a pk, the sweep's row
+        if isinstance(claim, int):
+            missing.add(claim)
+        elif isinstance(claim, Claim) and "shop_id" in claim.get_deferred_fields():
+            missing.add(claim.pk)
         else:
             shops[claim.pk] = claim.shop_id
     if missing:

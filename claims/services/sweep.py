@@ -387,5 +387,5 @@ def _announce(settled: list[Settled], names: list[str]) -> None:
     payout and deadline come from `_settle`'s RETURNING rows, their platform ids from one
     values_list (claims.claim_rows); no claim is loaded as a model."""
     ids = claim_platform_ids(c.id for c in settled)
-    rows = [(ClaimRow(c.id, *ids[c.id], c.kind, c.payable), c.deadline) for c in settled]
+    rows = [(ClaimRow(c.id, c.shop_id, *ids[c.id], c.kind, c.payable), c.deadline) for c in settled]
     changes.announce(Change(Claim, row, name, at) for name in names for row, at in rows)
