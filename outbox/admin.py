@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
+from claims.admin import ReadOnlyAdmin
 from outbox.models import Message
 from outbox.selectors import messages_for_staff
 from outbox.services import messages_resend
@@ -19,7 +20,7 @@ admin.site.index_template = "admin/outbox_index.html"
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(ReadOnlyAdmin):
     list_display = [
         "message_id",
         "type",
@@ -57,15 +58,6 @@ class MessageAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return messages_for_staff(request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_resend_permission(self, request):
         return request.user.has_perm("outbox.resend_message")
