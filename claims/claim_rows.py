@@ -42,5 +42,5 @@ PLATFORM_IDS = ["refund__platform_refund_id", "line__platform_line_id", "buyer__
 
 def claim_platform_ids(ids: Iterable[int]) -> dict[int, tuple[str, str, str]]:
     """claim id -> its (refund, sub-order, buyer) platform ids, in one query."""
-    rows = Claim.objects.filter(pk__in=list(ids)).values_list("pk", *PLATFORM_IDS)
+    rows = Claim.objects.filter(pk__any=list(ids)).values_list("pk", *PLATFORM_IDS)
     return {pk: (refund_id, line_id, buyer_id) for pk, refund_id, line_id, buyer_id in rows}

@@ -8,12 +8,13 @@ the message commits with the change or not at all. A batch of changes costs one 
 import itertools
 import json
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from outbox.models import RETRY_FOR, Message, MessageStatus
 from outbox.payloads import BUILDERS, Draft, _time
+from portal.bulk import insert_rows
 from portal.changes import Change
 
 
@@ -43,46 +44,18 @@ def body(draft: Draft) -> str:
     return json.dumps(envelope, ensure_ascii=False, separators=(",", ":"))
 
 
-# Every column but the sequence, each value prepared by its field as the ORM would; a
-# multi-row INSERT of these is what bulk_create(ignore_conflicts=True) wrote, without
-# building a model instance and compiling each value (the sweep writes 13,000 at once).
-_FIELDS = [f for f in Message._meta.concrete_fields if not f.primary_key]
-_ROWS_PER_STATEMENT = 500  # 500 x 15 parameters: within SQLite's limit
-
-
 def outbox_write(drafts: list[Draft]) -> None:
-    """One multi-row `INSERT … ON CONFLICT (message_id) DO NOTHING` per 500 messages: the
-    same message again (same id) is kept as it was, the marketplace has it (R112)."""
+    """The messages, in the order given (their `seq`, R112): a message already written (same
+    stable id) is kept as it was, since the marketplace has it. A few statements whatever
+    the number (portal.bulk: the sweep writes 13,000 at once)."""
     now = timezone.now()
-    defaults = {f.attname: f.get_default() for f in _FIELDS}
-    rows = []
-    for d in drafts:
-        values = dict(
-            defaults,
-            message_id=d.message_id,
-            type=d.type,
-            key=d.key,
-            refund_id=d.refund_id,
-            occurred_at=d.occurred_at,
-            created_at=now,
-            body=body(d),
-            next_attempt_at=now,
-            retry_until=now + RETRY_FOR,
-        )
-        rows.append([f.get_db_prep_save(values[f.attname], connection) for f in _FIELDS])
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in _FIELDS)
-    unique = quote(Message._meta.get_field("message_id").column)
-    one = "(" + ", ".join(["%s"] * len(_FIELDS)) + ")"
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), _ROWS_PER_STATEMENT):
-            chunk = rows[start : start + _ROWS_PER_STATEMENT]
-            sql = (
-                f"INSERT INTO {quote(Message._meta.db_table)} ({columns}) VALUES "
-                + ", ".join([one] * len(chunk))
-                + f" ON CONFLICT ({unique}) DO NOTHING"
-            )
-            cursor.execute(sql, [value for row in chunk for value in row])
+    insert_rows(
+        Message,
+        ["message_id", "type", "key", "refund_id", "occurred_at", "body"],
+        [(d.message_id, d.type, d.key, d.refund_id, d.occurred_at, body(d)) for d in drafts],
+        same={"created_at": now, "next_attempt_at": now, "retry_until": now + RETRY_FOR},
+        ignore_conflict="message_id",
+    )
 
 
 @transaction.atomic

@@ -232,13 +232,13 @@ def policy_refresh_claim_status(policy_ids: Iterable[int]) -> None:
         return
     current = dict(
         Policy.objects.select_for_update()
-        .filter(pk__in=ids)
+        .filter(pk__any=ids)
         .order_by("pk")
         .values_list("pk", "claim_status")
     )
     counts = {
         row["policy_id"]: row
-        for row in Claim.objects.filter(policy_id__in=ids)
+        for row in Claim.objects.filter(policy_id__any=ids)
         .order_by()
         .values("policy_id")
         .annotate(
@@ -254,4 +254,4 @@ def policy_refresh_claim_status(policy_ids: Iterable[int]) -> None:
         if recounted != status:
             changed[recounted].append(pk)
     for status, pks in changed.items():
-        Policy.objects.filter(pk__in=pks).update(claim_status=status)
+        Policy.objects.filter(pk__any=pks).update(claim_status=status)

@@ -1,0 +1,30 @@
+"""`field__any=ids`: membership in a long list as one parameter (issue 10).
+
+`pk__in=ids` with 2,000 ids is a statement of 2,000 placeholders: psycopg merges each on the
+client and PostgreSQL parses each. `pk__any=ids` is `id = ANY(%s::integer[])` there, one
+array, the same index scan; elsewhere (SQLite) it is the plain `IN (…)`. Registered on every
+field in `PortalConfig.ready`; used where a batch's ids are looked up at once (the sweep's
+policies and claims, R24).
+
+    Policy.objects.filter(pk__any=ids)
+"""
+
+from django.db.models import Lookup
+
+
+class Any(Lookup):
+    lookup_name = "any"
+
+    def get_prep_lookup(self):
+        field = self.lhs.output_field
+        return [field.get_prep_value(value) for value in self.rhs]
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        field = self.lhs.output_field
+        values = [field.get_db_prep_value(value, connection, prepared=True) for value in self.rhs]
+        if not values:
+            return "1 = 0", []  # nothing is among no values (as `__in=[]` is: no row)
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(%s::{field.cast_db_type(connection)}[])", [*params, values]
+        return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*params, *values]
