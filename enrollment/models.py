@@ -18,6 +18,7 @@ from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 from enrollment.validators import validate_alipay_account, validate_alipay_name, validate_phone
 from portal.clock import local_date
+from portal.fields import actor_field
 from portal.fsm import is_shop_merchant, state_field
 
 # R15: a shop that exited may apply again on or after the Asia/Shanghai exit date + 91 days.
@@ -90,14 +91,7 @@ class Invitation(FSMModelMixin, models.Model):
     )
     contact_email = models.EmailField(_("contact e-mail"))
     expires_at = models.DateTimeField(_("expires at"))
-    invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("invited by"),
-    )
+    invited_by = actor_field(_("invited by"), blank=True)
     created_at = models.DateTimeField(_("invited at"), default=timezone.now)
     state = state_field(InvitationState.ISSUED, max_length=10)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
@@ -179,22 +173,9 @@ class Enrollment(FSMModelMixin, models.Model):
     return_address = models.CharField(_("default return address"), max_length=300)
     terms_accepted_at = models.DateTimeField(_("terms accepted at"))
 
-    applied_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        verbose_name=_("applied by"),
-    )
+    applied_by = actor_field(_("applied by"))
     applied_at = models.DateTimeField(_("applied at"), default=timezone.now)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("reviewed by"),
-    )
+    reviewed_by = actor_field(_("reviewed by"), blank=True)
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     rejection_reason = models.TextField(_("rejection reason"), blank=True)
     effective_at = models.DateTimeField(_("effective at"), null=True, blank=True)
@@ -346,14 +327,7 @@ class PremiumRate(models.Model):
     source = models.CharField(_("source"), max_length=10, choices=RateSource.choices)
     reason = models.TextField(_("reason"))
     inputs = models.JSONField(_("model inputs"), default=dict, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("set by"),
-    )
+    created_by = actor_field(_("set by"), blank=True)
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
 
     class Meta:

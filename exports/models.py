@@ -16,6 +16,7 @@ from django_fsm import FSMModelMixin, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 from enrollment.models import Shop
+from portal.fields import actor_field
 from portal.fsm import SYSTEM_ONLY, state_field
 
 
@@ -41,13 +42,7 @@ class CsvExport(FSMModelMixin, models.Model):
         max_length=10, verbose_name=_("language")
     )  # R3: headers and labels as the merchant read
     filename = models.CharField(max_length=50, verbose_name=_("file name"))
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        verbose_name=_("requested by"),
-    )
+    requested_by = actor_field(_("requested by"))
     # Also the "now" of time-dependent cells (R24's in coverage / expired).
     requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
     state = state_field(CsvExportState.PREPARING, max_length=10)

@@ -8,7 +8,6 @@ Every write goes through `invoicing.services`; every read a page needs through
 import datetime as dt
 import uuid
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -26,6 +25,7 @@ from invoicing.validators import (
     validate_tracking_number,
 )
 from portal.clock import local_date
+from portal.fields import actor_field
 from portal.fsm import is_shop_merchant, state_field
 
 PROCESS_PERMISSION = "invoicing.process_invoice"
@@ -42,14 +42,7 @@ class CalendarOverride(models.Model):
     note = models.CharField(
         _("note"), max_length=200, help_text=_("e.g. 2027 Spring Festival make-up working day")
     )
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("updated by"),
-    )
+    updated_by = actor_field(_("updated by"), blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -115,13 +108,7 @@ class InvoiceRequest(FSMModelMixin, models.Model):
     amount = models.DecimalField(_("amount"), **MONEY)
     policy_count = models.PositiveIntegerField(_("policies"))
     state = state_field(InvoiceState.SUBMITTED, max_length=12, verbose_name=_("status"))
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        verbose_name=_("submitted by"),
-    )
+    submitted_by = actor_field(_("submitted by"))
     submitted_at = models.DateTimeField(_("submitted at"))
     # R72/R90: stored at submission: the end (23:59:59.999999 Asia/Shanghai) of the 6th
     # working day after the submission date.

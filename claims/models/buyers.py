@@ -1,6 +1,5 @@
 """Buyers, their eligibility (R62), and the merchants' reports of buyer problems (R60)."""
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -10,6 +9,7 @@ from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 from claims.models.rules import BUYER_PERMISSION, REVIEW_PERMISSION
 from enrollment.models import Shop
+from portal.fields import actor_field
 from portal.fsm import state_field
 
 
@@ -24,14 +24,7 @@ class Buyer(FSMModelMixin, models.Model):
     # R62: the insurer may strip a buyer of the service (a transition, R40).
     eligibility = state_field(Eligibility.ELIGIBLE, max_length=10, verbose_name=_("eligibility"))
     revoked_at = models.DateTimeField(_("eligibility revoked at"), null=True, blank=True)
-    revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("revoked by"),
-    )
+    revoked_by = actor_field(_("revoked by"), blank=True)
     revoke_reason = models.TextField(_("reason"), blank=True)
     credit_impact = models.CharField(_("credit impact recorded"), max_length=200, blank=True)
 
@@ -107,13 +100,7 @@ class BuyerFeedback(FSMModelMixin, models.Model):
     )
     category = models.CharField(_("category"), max_length=20, choices=FeedbackCategory.choices)
     description = models.TextField(_("description"))
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        verbose_name=_("reported by"),
-    )
+    created_by = actor_field(_("reported by"))
     created_at = models.DateTimeField(_("reported at"), default=timezone.now)
     state = state_field(FeedbackState.OPEN, max_length=12)
     outcome_note = models.TextField(_("insurer's note"), blank=True)

@@ -197,6 +197,13 @@ class Claim(FSMModelMixin, models.Model):
 
     # --- R41 transitions: guards and field assignments only ---
 
+    def _record_decision(self, *, by, at):
+        """R32: the review's decision: who (None: the system, R39) and when; overdue is
+        judged by the decision's time."""
+        self.decided_at = at
+        self.decided_by = by
+        self.review_overdue = at > self.review_due_at
+
     @fsm_log_by
     @fsm_log_description
     @transition(
@@ -207,9 +214,7 @@ class Claim(FSMModelMixin, models.Model):
         permission=REVIEW_PERMISSION,
     )
     def approve_refund(self, *, by=None, at, description=""):
-        self.decided_at = at
-        self.decided_by = by
-        self.review_overdue = at > self.review_due_at  # R32: judged by the decision's time
+        self._record_decision(by=by, at=at)
 
     @fsm_log_by
     @fsm_log_description
@@ -222,9 +227,7 @@ class Claim(FSMModelMixin, models.Model):
     )
     def approve_return(self, *, by=None, at, return_due_at, return_address, description=""):
         """R33: the buyer gets the shop's return address and a tracking deadline."""
-        self.decided_at = at
-        self.decided_by = by
-        self.review_overdue = at > self.review_due_at
+        self._record_decision(by=by, at=at)
         self.return_due_at = return_due_at
         self.return_address = return_address
 
@@ -237,9 +240,7 @@ class Claim(FSMModelMixin, models.Model):
         permission=REVIEW_PERMISSION,
     )
     def reject(self, *, by=None, at, description):
-        self.decided_at = at
-        self.decided_by = by
-        self.review_overdue = at > self.review_due_at
+        self._record_decision(by=by, at=at)
         self.rejection_reason = description
         self.closed_at = at
 
