@@ -124,6 +124,23 @@ def send_order_story(client, shop):
     return send
 
 
+@pytest.fixture
+def private_media(settings, tmp_path):
+    """Uploads (evidence photos, invoice PDFs, exports) go to this test's own folder, which
+    is returned: nothing else writes there, so what a test stored can be listed."""
+    media = tmp_path / "media"
+    media.mkdir()
+    settings.MEDIA_ROOT = str(media)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(media)},
+        },
+    }
+    return media
+
+
 # Data migrations whose rows the tests need: (app, migration, function), run in this order.
 SEEDING_MIGRATIONS = [
     ("enrollment", "0002_industry_pricing", "seed"),  # R51 pricing of home appliances

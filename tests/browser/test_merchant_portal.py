@@ -31,18 +31,6 @@ CLAIM_PAID = re.compile("理赔成功")  # R24's name of a policy whose claim wa
 
 
 @pytest.fixture
-def private_media(settings, tmp_path):
-    """Evidence files (buyers' and the merchant's photos) go to the test's own folder."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "media")},
-        },
-    }
-
-
-@pytest.fixture
 def claims_of_alice(client, shop, rita, private_media):
     """Six orders of alice's shop 甲店 with a refund request each, and claims in every state
     the journey needs:
