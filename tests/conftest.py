@@ -141,6 +141,16 @@ def private_media(settings, tmp_path):
     return media
 
 
+@pytest.fixture
+def return_on_its_way(client, shop, rita):
+    """Alice's orders O0 and O1 with refund requests; RO1, a return, approved by rita and
+    shipped back: the claim waits for the merchant to confirm or refuse receipt (R34)."""
+    from tests.factories import make_orders, return_shipped_back
+
+    make_orders(client, shop, 2)
+    return return_shipped_back(client, rita)
+
+
 # Data migrations whose rows the tests need: (app, migration, function), run in this order.
 SEEDING_MIGRATIONS = [
     ("enrollment", "0002_industry_pricing", "seed"),  # R51 pricing of home appliances

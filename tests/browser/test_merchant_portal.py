@@ -19,8 +19,8 @@ from claims.models import BuyerFeedback, Claim, Payout, Policy
 from claims.services import decisions
 from portal import audit
 from tests.browser.test_enrollment_flow import ADMIN_SUCCESS_MESSAGE, SUCCESS_MESSAGE, sign_in
-from tests.claims.test_merchant_pages import make_orders
 from tests.conftest import PASSWORD
+from tests.factories import make_orders
 from tests.platform_api import events as ev
 
 pytestmark = pytest.mark.django_db(transaction=True)

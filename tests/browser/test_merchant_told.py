@@ -18,7 +18,7 @@ from enrollment.models import Enrollment
 from notifications.deadlines import receipt_deadlines_notify
 from notifications.models import Notification
 from tests.browser.test_merchant_portal import log_in
-from tests.claims.test_merchant_pages import make_orders
+from tests.factories import make_orders
 from tests.platform_api import events as ev
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from claims.models import BuyerFeedback, Claim, Policy
 from claims.services import decisions
-from tests.claims.test_merchant_pages import make_orders
+from tests.factories import make_orders
 from tests.platform_api import events as ev
 
 pytestmark = pytest.mark.django_db
@@ -37,16 +37,6 @@ def _file(name: str, data: bytes) -> io.BytesIO:
 def _in(merchant, language):
     merchant.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     return merchant
-
-
-@pytest.fixture
-def return_on_its_way(client, shop, rita):
-    """RO1, a return approved and shipped: the merchant may refuse it (R34)."""
-    make_orders(client, shop, 2)
-    claim = Claim.objects.get(refund__platform_refund_id="RO1")
-    decisions.claim_approve(claim_id=claim.pk, actor=rita)
-    ev.send(client, ev.return_shipped("RO1"))
-    return claim
 
 
 @pytest.fixture
@@ -167,8 +157,6 @@ def test_R34_a_service_refusal_in_developer_words_reaches_the_page_as_a_sentence
     """Whatever a service says in the event API's words (a class name in brackets), the
     page shows the translated sentence of its code, beside the photos."""
     from django.core.exceptions import ValidationError
-
-    from claims.services import decisions
 
     def refuse(**kwargs):
         raise ValidationError(

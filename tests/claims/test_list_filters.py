@@ -14,7 +14,7 @@ from django.urls import reverse
 from claims.models import Claim
 from claims.services import decisions
 from portal.pagination import capped_total
-from tests.claims.test_merchant_pages import make_orders
+from tests.factories import make_orders
 
 pytestmark = pytest.mark.django_db
 

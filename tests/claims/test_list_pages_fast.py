@@ -13,7 +13,7 @@ from django.utils.translation import template as django_template
 
 from claims.models import Claim, ClaimState, Policy, PolicyStatus
 from claims.services import decisions
-from tests.claims.test_merchant_pages import make_orders
+from tests.factories import make_orders
 
 pytestmark = pytest.mark.django_db
 
