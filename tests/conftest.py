@@ -67,6 +67,14 @@ def bob(db):
     return merchant.user
 
 
+def in_language(client, language):
+    """The client, reading the pages in `language` (Django's language cookie)."""
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    return client
+
+
 def apply(user, **overrides):
     return services.enrollment_apply(
         shop=user.merchant.shop, actor=user, **{**APPLICATION, **overrides}

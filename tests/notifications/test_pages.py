@@ -7,7 +7,6 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -17,17 +16,13 @@ from claims.services import decisions
 from enrollment import services as enrollment_services
 from enrollment.models import Enrollment
 from notifications.models import Notification
+from tests.conftest import in_language
 from tests.factories import make_orders
 from tests.platform_api import events as ev
 
 pytestmark = pytest.mark.django_db
 
 HOTLINE = "95188-9"
-
-
-def in_language(client, language):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
-    return client
 
 
 @pytest.fixture
