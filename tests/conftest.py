@@ -67,6 +67,14 @@ def bob(db):
     return merchant.user
 
 
+def in_language(client, language):
+    """The client, reading the pages in `language` (Django's language cookie)."""
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    return client
+
+
 def apply(user, **overrides):
     return services.enrollment_apply(
         shop=user.merchant.shop, actor=user, **{**APPLICATION, **overrides}
@@ -122,6 +130,33 @@ def send_order_story(client, shop):
         return ev.send(client, *order_story(order_id, shop.platform_shop_id, **story))
 
     return send
+
+
+@pytest.fixture
+def private_media(settings, tmp_path):
+    """Uploads (evidence photos, invoice PDFs, exports) go to this test's own folder, which
+    is returned: nothing else writes there, so what a test stored can be listed."""
+    media = tmp_path / "media"
+    media.mkdir()
+    settings.MEDIA_ROOT = str(media)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(media)},
+        },
+    }
+    return media
+
+
+@pytest.fixture
+def return_on_its_way(client, shop, rita):
+    """Alice's orders O0 and O1 with refund requests; RO1, a return, approved by rita and
+    shipped back: the claim waits for the merchant to confirm or refuse receipt (R34)."""
+    from tests.factories import make_orders, return_shipped_back
+
+    make_orders(client, shop, 2)
+    return return_shipped_back(client, rita)
 
 
 # Data migrations whose rows the tests need: (app, migration, function), run in this order.

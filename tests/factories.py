@@ -90,3 +90,43 @@ def order_story(
     if refund_id is not None:
         story.append(ev.refund_requested(refund_id, order_id, **given(at=requested_at), **refund))
     return story
+
+
+def make_orders(client, shop, n, *, refunds=True, prefix="O"):
+    """Sends `n` orders O0..O(n-1) of `shop`, placed, shipped and received (`order_story`),
+    each with a refund request R<order> unless `refunds` is false: the odd ones returns
+    (return_and_refund), the even ones refund only; reason `other` (not covered) for every
+    fifth, quality_issue otherwise. Buyers buyer0..buyer6 in turn."""
+    from tests.platform_api import events as ev
+
+    events = []
+    for i in range(n):
+        order = f"{prefix}{i}"
+        events += order_story(order, shop.platform_shop_id, buyer=f"buyer{i % 7}")
+        if refunds:
+            kind = "return_and_refund" if i % 2 else "refund_only"
+            reason = "other" if i % 5 == 4 else "quality_issue"
+            events.append(
+                ev.refund_requested(
+                    f"R{prefix}{i}",
+                    order,
+                    kind=kind,
+                    reason=reason,
+                    evidence=[("p.png", ev.png_bytes())],
+                )
+            )
+    for start in range(0, len(events), 500):
+        ev.send(client, *events[start : start + 500])
+
+
+def return_shipped_back(client, reviewer, refund_id="RO1"):
+    """The return `refund_id` (an odd one of `make_orders`) approved by `reviewer` and shipped
+    back by the buyer: the merchant may now confirm or refuse receipt (R34). The claim."""
+    from claims.models import Claim
+    from claims.services import decisions
+    from tests.platform_api import events as ev
+
+    claim = Claim.objects.get(refund__platform_refund_id=refund_id)
+    decisions.claim_approve(claim_id=claim.pk, actor=reviewer)
+    ev.send(client, ev.return_shipped(refund_id))
+    return Claim.objects.get(pk=claim.pk)

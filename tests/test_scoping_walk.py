@@ -14,8 +14,8 @@ from exports import start as export_start
 from invoicing import services as invoicing_services
 from invoicing.models import InvoiceRequest
 from notifications.models import Notification
-from tests.claims.test_merchant_pages import make_orders
 from tests.conftest import ENROLLED_SINCE, enroll
+from tests.factories import make_orders
 
 pytestmark = pytest.mark.django_db
 

@@ -17,8 +17,8 @@ from playwright.sync_api import expect
 from claims.models import Claim, Policy
 from claims.services import decisions
 from tests.browser.test_enrollment_flow import sign_in
-from tests.claims.test_merchant_pages import make_orders
 from tests.conftest import PASSWORD
+from tests.factories import make_orders
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

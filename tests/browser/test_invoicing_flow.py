@@ -34,18 +34,6 @@ def fiona(migration_data, fiona):
 
 
 @pytest.fixture
-def private_media(settings, tmp_path):
-    """The uploaded PDF goes to the test's own folder."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "media")},
-        },
-    }
-
-
-@pytest.fixture
 def last_month_premiums(shop):
     """Three premiums charged in the previous Asia/Shanghai month: 2.99 + 15.00 + 5.00."""
     this_month = timezone.now().astimezone(SHANGHAI).date().replace(day=1)

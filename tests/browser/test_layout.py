@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import _CONTEXTS, ACTION_TIMEOUT_MS
-from tests.browser.test_merchant_portal import claims_of_alice, log_in, private_media  # noqa: F401
+from tests.browser.test_merchant_portal import claims_of_alice, log_in  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -19,8 +19,8 @@ from claims.models import BuyerFeedback, Claim, Payout, Policy
 from claims.services import decisions
 from portal import audit
 from tests.browser.test_enrollment_flow import ADMIN_SUCCESS_MESSAGE, SUCCESS_MESSAGE, sign_in
-from tests.claims.test_merchant_pages import make_orders
 from tests.conftest import PASSWORD
+from tests.factories import make_orders
 from tests.platform_api import events as ev
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -28,18 +28,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 ORDERS = 6  # O0..O5 (make_orders: odd = return and refund, even = refund only, O4 not covered)
 COVERED = {"RO0", "RO1", "RO2", "RO3", "RO5"}
 CLAIM_PAID = re.compile("理赔成功")  # R24's name of a policy whose claim was paid
-
-
-@pytest.fixture
-def private_media(settings, tmp_path):
-    """Evidence files (buyers' and the merchant's photos) go to the test's own folder."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "media")},
-        },
-    }
 
 
 @pytest.fixture

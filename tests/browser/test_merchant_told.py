@@ -17,8 +17,8 @@ from enrollment import services as enrollment_services
 from enrollment.models import Enrollment
 from notifications.deadlines import receipt_deadlines_notify
 from notifications.models import Notification
-from tests.browser.test_merchant_portal import log_in, private_media  # noqa: F401 (a fixture)
-from tests.claims.test_merchant_pages import make_orders
+from tests.browser.test_merchant_portal import log_in
+from tests.factories import make_orders
 from tests.platform_api import events as ev
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -40,7 +40,7 @@ HOTLINE = "95188-9"
 
 
 @pytest.fixture
-def told(client, shop, rita, uma, private_media):  # noqa: F811
+def told(client, shop, rita, uma, private_media):
     """RO0 paid, RO1 refused and overruled (a breach), RO2 in review since June (overdue),
     RO3 shipped with its receipt deadline coming; an underwriter's rate with a reason."""
     make_orders(client, shop, 4)

@@ -29,12 +29,7 @@ def request_refund(client, received_order):
 @pytest.fixture
 def one_of_four_returned(client, shop, rita):
     """Four orders (the odd ones returns); RO1 approved and its return shipped."""
-    from claims.models import Claim
-    from claims.services import decisions
-    from tests.claims.test_merchant_pages import make_orders
+    from tests.factories import make_orders, return_shipped_back
 
     make_orders(client, shop, 4)
-    claim = Claim.objects.get(refund__platform_refund_id="RO1")
-    decisions.claim_approve(claim_id=claim.pk, actor=rita)
-    ev.send(client, ev.return_shipped("RO1"))
-    return claim
+    return return_shipped_back(client, rita)

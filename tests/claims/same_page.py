@@ -10,3 +10,12 @@ def normal(page: str) -> str:
     page = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "csrf", page)
     page = html.unescape(page)
     return re.sub(r"\s+", " ", re.sub(r">\s+<", "><", page)).strip()
+
+
+SCRIPT = '<script>alert("x")</script>'  # put in a shown field; the page must escape it (R3)
+
+
+def assert_escaped(body: str) -> None:
+    """`SCRIPT` is on the page as text, never as a tag."""
+    assert "<script>alert" not in body
+    assert "&lt;script&gt;alert" in body

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from tests.claims.same_page import normal
+from tests.claims.same_page import SCRIPT, assert_escaped, normal
 
 pytestmark = pytest.mark.django_db
 
@@ -30,10 +30,9 @@ def test_the_jinja2_dashboard_is_the_django_templates_page(
 
 
 def test_the_jinja2_dashboard_escapes_what_it_shows(merchant, client, shop):
-    shop.name = '<script>alert("x")</script>'
+    shop.name = SCRIPT
     shop.save()
 
     body = merchant.get(reverse("claims:dashboard")).content.decode()
 
-    assert "<script>alert" not in body
-    assert "&lt;script&gt;alert" in body
+    assert_escaped(body)

@@ -6,12 +6,12 @@ import io
 import re
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 
 from claims.models import BuyerFeedback, Claim, Policy
 from claims.services import decisions
-from tests.claims.test_merchant_pages import make_orders
+from tests.conftest import in_language
+from tests.factories import make_orders
 from tests.platform_api import events as ev
 
 pytestmark = pytest.mark.django_db
@@ -34,21 +34,6 @@ def _file(name: str, data: bytes) -> io.BytesIO:
     return upload
 
 
-def _in(merchant, language):
-    merchant.cookies[settings.LANGUAGE_COOKIE_NAME] = language
-    return merchant
-
-
-@pytest.fixture
-def return_on_its_way(client, shop, rita):
-    """RO1, a return approved and shipped: the merchant may refuse it (R34)."""
-    make_orders(client, shop, 2)
-    claim = Claim.objects.get(refund__platform_refund_id="RO1")
-    decisions.claim_approve(claim_id=claim.pk, actor=rita)
-    ev.send(client, ev.return_shipped("RO1"))
-    return claim
-
-
 @pytest.fixture
 def policy(client, shop):
     make_orders(client, shop, 1, refunds=False)
@@ -67,7 +52,7 @@ def test_R60_a_text_file_named_jpg_is_named_beside_the_photos_and_the_descriptio
     merchant, policy, language
 ):
     url = reverse("claims:policy_report", args=[policy.pk])
-    response = _in(merchant, language).post(
+    response = in_language(merchant, language).post(
         url,
         {
             "category": "profiteering",
@@ -96,7 +81,9 @@ def test_R60_an_empty_report_names_each_missing_field_on_a_page_that_reloads(
     merchant, policy, language
 ):
     url = reverse("claims:policy_report", args=[policy.pk])
-    response = _in(merchant, language).post(url, {"photos": [_file("a.png", ev.png_bytes())]})
+    response = in_language(merchant, language).post(
+        url, {"photos": [_file("a.png", ev.png_bytes())]}
+    )
 
     assert response.status_code == 400
     body = _unescape(response.content.decode())
@@ -115,7 +102,7 @@ def test_R60_a_report_from_a_claim_with_errors_stays_on_the_claims_report_page(
     return_on_its_way,
 ):
     url = reverse("claims:claim_report", args=[return_on_its_way.pk])
-    response = _in(merchant, "en").post(url, {"category": "other", "description": "  "})
+    response = in_language(merchant, "en").post(url, {"category": "other", "description": "  "})
 
     assert response.status_code == 400
     body = _unescape(response.content.decode())
@@ -131,7 +118,7 @@ def test_R34_a_refusal_with_a_fake_photo_says_so_beside_the_photos_and_keeps_the
     language,
 ):
     url = reverse("claims:refuse", args=[return_on_its_way.pk])
-    response = _in(merchant, language).post(
+    response = in_language(merchant, language).post(
         url,
         {"ground": "wrong_item", "note": "寄回的是别的型号", "photos": [_file("photo.jpg", b"MZ")]},
     )
@@ -149,7 +136,7 @@ def test_R34_a_refusal_without_a_ground_asks_for_the_photos_again_and_for_the_gr
     return_on_its_way,
 ):
     url = reverse("claims:refuse", args=[return_on_its_way.pk])
-    response = _in(merchant, "zh-hans").post(
+    response = in_language(merchant, "zh-hans").post(
         url, {"note": "空箱", "photos": [_file("box.png", ev.png_bytes())]}
     )
 
@@ -168,15 +155,13 @@ def test_R34_a_service_refusal_in_developer_words_reaches_the_page_as_a_sentence
     page shows the translated sentence of its code, beside the photos."""
     from django.core.exceptions import ValidationError
 
-    from claims.services import decisions
-
     def refuse(**kwargs):
         raise ValidationError(
             {"evidence": ValidationError("'x.png' is not valid (OSError)", code="evidence")}
         )
 
     monkeypatch.setattr(decisions, "claim_refuse_receipt", refuse)
-    response = _in(merchant, "en").post(
+    response = in_language(merchant, "en").post(
         reverse("claims:refuse", args=[return_on_its_way.pk]),
         {"ground": "wrong_item", "note": "x", "photos": [_file("a.png", ev.png_bytes())]},
     )

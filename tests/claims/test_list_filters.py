@@ -8,13 +8,13 @@ import io
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 
 from claims.models import Claim
 from claims.services import decisions
 from portal.pagination import capped_total
-from tests.claims.test_merchant_pages import make_orders
+from tests.conftest import in_language
+from tests.factories import make_orders
 
 pytestmark = pytest.mark.django_db
 
@@ -27,11 +27,6 @@ BAD_CHOICE = {
     "zh-hans": "选择一个有效的选项。 foo 不在可用的选项中。",
     "en": "Select a valid choice. foo is not one of the available choices.",
 }
-
-
-def _in(merchant, language):
-    merchant.cookies[settings.LANGUAGE_COOKIE_NAME] = language
-    return merchant
 
 
 def _error_of(body: str, field: str) -> str:
@@ -59,7 +54,7 @@ def test_R24_an_impossible_date_is_an_error_and_the_status_still_filters_page_an
     merchant, paid_o2, language
 ):
     params = {"status": "claim_paid", "issued_from": "2026-11-31"}
-    response = _in(merchant, language).get(reverse("claims:policies"), params)
+    response = in_language(merchant, language).get(reverse("claims:policies"), params)
 
     assert response.status_code == 200
     assert [p.order.platform_order_id for p in response.context["page"]] == ["O2"]
@@ -74,7 +69,7 @@ def test_R24_a_200_character_search_is_an_error_and_the_status_still_filters(
     merchant, paid_o2, language
 ):
     params = {"status": "claim_paid", "q": "x" * 200}
-    response = _in(merchant, language).get(reverse("claims:policies"), params)
+    response = in_language(merchant, language).get(reverse("claims:policies"), params)
 
     assert [p.order.platform_order_id for p in response.context["page"]] == ["O2"]
     assert TOO_LONG[language] in _error_of(response.content.decode(), "q")
@@ -86,7 +81,7 @@ def test_R44_an_unknown_state_is_an_error_and_the_business_type_still_filters(
 ):
     make_orders(client, shop, 5)  # RO4's reason is "other": merchant-handled
     params = {"business": "warranty", "state": "foo"}
-    response = _in(merchant, language).get(reverse("claims:refunds"), params)
+    response = in_language(merchant, language).get(reverse("claims:refunds"), params)
 
     listed = [r.platform_refund_id for r in response.context["page"]]
     assert sorted(listed) == ["RO0", "RO1", "RO2", "RO3"]  # RO4 is merchant-handled
@@ -104,7 +99,7 @@ def test_R35_payouts_filter_by_the_day_paid_and_a_bad_day_is_said(merchant, clie
 
     later = merchant.get(reverse("claims:payouts"), {"paid_from": day.replace(year=day.year + 1)})
     assert later.context["page"].rows == []
-    bad = _in(merchant, "en").get(reverse("claims:payouts"), {"paid_to": "2026-02-30"})
+    bad = in_language(merchant, "en").get(reverse("claims:payouts"), {"paid_to": "2026-02-30"})
     assert len(bad.context["page"]) == len(paid.context["page"]) == 1
     assert INVALID_DATE["en"] in _error_of(bad.content.decode(), "paid_to")
 
@@ -121,7 +116,7 @@ def test_R60_feedback_filters_by_outcome_and_a_bad_outcome_is_said(merchant, cli
 
     assert len(merchant.get(reverse("claims:feedback"), {"state": "open"}).context["page"]) == 1
     assert merchant.get(reverse("claims:feedback"), {"state": "upheld"}).context["page"].rows == []
-    bad = _in(merchant, "zh-hans").get(
+    bad = in_language(merchant, "zh-hans").get(
         reverse("claims:feedback"), {"state": "foo", "category": "other"}
     )
     assert len(bad.context["page"]) == 1
@@ -132,7 +127,7 @@ def test_R60_feedback_filters_by_outcome_and_a_bad_outcome_is_said(merchant, cli
 def test_lists_show_their_total(merchant, client, shop, language, total):
     make_orders(client, shop, 3)
     for name in ("claims:policies", "claims:refunds"):
-        body = _in(merchant, language).get(reverse(name)).content.decode()
+        body = in_language(merchant, language).get(reverse(name)).content.decode()
         assert f'data-testid="list-total">{total}</p>' in body, name
 
 
@@ -199,6 +194,7 @@ def test_a_cursor_of_another_sort_gives_the_first_page_not_an_error(merchant, cl
 def test_the_pager_says_where_its_link_goes_in_each_sort(merchant, client, shop, sort, label):
     make_orders(client, shop, 51, refunds=False)
 
-    body = _in(merchant, "en").get(reverse("claims:policies"), {"sort": sort}).content.decode()
+    response = in_language(merchant, "en").get(reverse("claims:policies"), {"sort": sort})
+    body = response.content.decode()
 
     assert f'rel="next">{label}</a>' in body

@@ -13,7 +13,8 @@ from django.utils.translation import template as django_template
 
 from claims.models import Claim, ClaimState, Policy, PolicyStatus
 from claims.services import decisions
-from tests.claims.test_merchant_pages import make_orders
+from tests.claims.same_page import SCRIPT, assert_escaped
+from tests.factories import make_orders
 
 pytestmark = pytest.mark.django_db
 
@@ -63,13 +64,12 @@ def test_the_jinja2_lists_mark_their_menu_entry_and_carry_a_csrf_token(merchant,
 
 
 def test_the_jinja2_lists_escape_what_they_show(merchant, client, shop):
-    shop.name = '<script>alert("x")</script>'
+    shop.name = SCRIPT
     shop.save()
 
     body = merchant.get(reverse("claims:policies")).content.decode()
 
-    assert "<script>alert" not in body
-    assert "&lt;script&gt;alert" in body
+    assert_escaped(body)
 
 
 def test_R3_every_string_of_the_jinja2_templates_is_extracted_and_translated():

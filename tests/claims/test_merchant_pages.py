@@ -9,40 +9,10 @@ from django.urls import reverse
 
 from claims.models import BuyerFeedback, Claim, Policy
 from claims.services import decisions
-from tests.factories import order_story
+from tests.factories import make_orders
 from tests.platform_api import events as ev
 
 pytestmark = pytest.mark.django_db
-
-
-def make_orders(client, shop, n, *, refunds=True, prefix="O"):
-    events = []
-    for i in range(n):
-        order = f"{prefix}{i}"
-        events += order_story(order, shop.platform_shop_id, buyer=f"buyer{i % 7}")
-        if refunds:
-            kind = "return_and_refund" if i % 2 else "refund_only"
-            reason = "other" if i % 5 == 4 else "quality_issue"
-            events.append(
-                ev.refund_requested(
-                    f"R{prefix}{i}",
-                    order,
-                    kind=kind,
-                    reason=reason,
-                    evidence=[("p.png", ev.png_bytes())],
-                )
-            )
-    for start in range(0, len(events), 500):
-        ev.send(client, *events[start : start + 500])
-
-
-@pytest.fixture
-def return_on_its_way(client, shop, rita):
-    make_orders(client, shop, 2)  # O1 is a return (odd)
-    claim = Claim.objects.get(refund__platform_refund_id="RO1")
-    decisions.claim_approve(claim_id=claim.pk, actor=rita)
-    ev.send(client, ev.return_shipped("RO1"))
-    return Claim.objects.get(pk=claim.pk)
 
 
 def test_the_dashboard_shows_what_needs_the_merchant(merchant, return_on_its_way):

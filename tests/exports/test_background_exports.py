@@ -17,7 +17,7 @@ from exports import services
 from exports.models import CsvExport
 from exports.tasks import write_csv_export
 from portal import csv_export
-from tests.claims.test_merchant_pages import make_orders
+from tests.factories import make_orders
 
 pytestmark = pytest.mark.django_db
 

@@ -9,13 +9,13 @@ from django.urls import reverse
 
 from claims.models import Claim, Payout, Policy, RefundRequest
 from claims.services import decisions
-from tests.claims.test_merchant_pages import make_orders
 from tests.exports.test_background_exports import (
     direct,
     download,
     export_in_background,
     rows_of,
 )
+from tests.factories import make_orders
 from tests.platform_api import events as ev
 
 pytestmark = pytest.mark.django_db

@@ -9,17 +9,9 @@ NOW = shanghai(2026, 7, 10, 10, 0)
 
 
 @pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    """Uploaded invoice PDFs go to the test's own folder (returned)."""
-    settings.MEDIA_ROOT = tmp_path
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path)},
-        },
-    }
-    return tmp_path
+def media(private_media):
+    """Uploaded invoice PDFs go to the test's own folder (returned; tests/conftest.py)."""
+    return private_media
 
 
 @pytest.fixture

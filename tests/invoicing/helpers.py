@@ -7,6 +7,7 @@ from importlib import import_module
 
 from claims.models import Buyer, Order, Policy
 from demo.invoices import demo_pdf
+from invoicing import services
 from portal.clock import SHANGHAI
 
 RATE = Decimal("0.0150")
@@ -15,6 +16,8 @@ _orders = itertools.count(1)
 # GB 32100-2015 codes computed with the check formula (made-up organisations).
 TAXPAYER_ID = "91330106MA2GL0000K"
 PDF = demo_pdf(["Test invoice", "No. 26000000000000000001"])
+NUMBER = "26330000000012345678"
+TODAY = dt.date(2026, 7, 10)  # the frozen day (tests/invoicing/conftest.py NOW)
 
 
 def shanghai(*args) -> dt.datetime:
@@ -57,6 +60,21 @@ def request_data(**overrides) -> dict:
         "email": "finance@shop-a.cn",
         **overrides,
     }
+
+
+def issue(invoice, actor, *, number=NUMBER, date=TODAY, pdf=None):
+    """Finance's R73 issue with a valid number and date, and the PDF of an electronic one."""
+    if pdf is None and not invoice.is_paper:
+        pdf = PDF
+    return services.invoice_issue(
+        invoice_id=invoice.pk, actor=actor, invoice_number=number, invoice_date=date, pdf=pdf
+    )
+
+
+def ship(invoice, actor, *, tracking="SF1400000000001", carrier="顺丰速运"):
+    return services.invoice_ship(
+        invoice_id=invoice.pk, actor=actor, carrier=carrier, tracking_number=tracking
+    )
 
 
 PAPER = {

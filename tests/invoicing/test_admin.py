@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from invoicing import services
 from invoicing.models import CalendarOverride, InvoiceRequest
-from tests.invoicing.helpers import PAPER, PDF, make_policy, shanghai
+from tests.invoicing.helpers import PAPER, PDF, issue, make_policy, request_data, shanghai
 
 pytestmark = pytest.mark.django_db
 
@@ -86,23 +86,12 @@ def test_R75_the_queue_is_sorted_by_deadline_with_overdue_first_and_flagged(
             return services.invoice_request_create(
                 shop=shop,
                 actor=alice,
-                first_month=D(2026, month, 1),
-                last_month=D(2026, month, 1),
-                invoice_type="electronic_general",
-                title="杭州甲电器有限公司",
-                taxpayer_id="91330106MA2GL0000K",
-                email="finance@shop-a.cn",
+                **request_data(first_month=D(2026, month, 1), last_month=D(2026, month, 1)),
             )
 
     done = request_at(shanghai(2026, 6, 1, 9), 5)  # deadline 9 Jun, processed in time
     with time_machine.travel(shanghai(2026, 6, 2, 9), tick=False):
-        services.invoice_issue(
-            invoice_id=done.pk,
-            actor=fiona,
-            invoice_number="26330000000000000001",
-            invoice_date=D(2026, 6, 2),
-            pdf=PDF,
-        )
+        issue(done, fiona, number="26330000000000000001", date=D(2026, 6, 2))
     fresh = request_at(shanghai(2026, 7, 9, 9), 7)  # deadline 17 Jul
     late = request_at(shanghai(2026, 6, 20, 9), 6)  # deadline 30 Jun: overdue on 10 Jul
     client.force_login(fiona)
@@ -129,13 +118,7 @@ def test_R75_finance_finds_a_request_by_shop_or_invoice_number(
     as_fiona, fiona, premiums, submit, term
 ):
     invoice = submit()
-    services.invoice_issue(
-        invoice_id=invoice.pk,
-        actor=fiona,  # finance issues (R101); the merchant who submitted may not
-        invoice_number="26330000000012345678",
-        invoice_date=D(2026, 7, 10),
-        pdf=PDF,
-    )
+    issue(invoice, fiona)  # number 26330000000012345678: finance issues (R101), not the merchant
     response = as_fiona.get(QUEUE, {"q": term})
     assert [i.pk for i in response.context["cl"].result_list] == [invoice.pk]
 
@@ -169,19 +152,8 @@ def test_R75_an_issued_paper_invoice_shows_ship_and_an_electronic_one_nothing(
 ):
     paper = submit(last_month=D(2026, 5, 1), **PAPER)
     electronic = submit(first_month=D(2026, 6, 1))
-    services.invoice_issue(
-        invoice_id=paper.pk,
-        actor=fiona,
-        invoice_number="26330000000000000001",
-        invoice_date=D(2026, 7, 10),
-    )
-    services.invoice_issue(
-        invoice_id=electronic.pk,
-        actor=fiona,
-        invoice_number="26330000000000000002",
-        invoice_date=D(2026, 7, 10),
-        pdf=PDF,
-    )
+    issue(paper, fiona, number="26330000000000000001")
+    issue(electronic, fiona, number="26330000000000000002")
 
     assert [t.name for t in as_fiona.get(change_url(paper)).context["admin_transitions"]] == [
         "ship"
@@ -229,13 +201,7 @@ def test_R73_a_tracking_number_for_an_electronic_invoice_is_refused_on_the_form(
     as_fiona, premiums, submit, fiona
 ):
     invoice = submit()
-    services.invoice_issue(
-        invoice_id=invoice.pk,
-        actor=fiona,
-        invoice_number="26330000000012345678",
-        invoice_date=D(2026, 7, 10),
-        pdf=PDF,
-    )
+    issue(invoice, fiona)
     response = as_fiona.post(
         transition_url(invoice, "ship"), {"carrier": "顺丰速运", "tracking_number": "SF14000001"}
     )
@@ -251,12 +217,7 @@ def test_R73_a_tracking_number_for_an_electronic_invoice_is_refused_on_the_form(
 def test_R73_finance_ships_and_rejects_through_the_admin(as_fiona, premiums, submit, fiona):
     paper = submit(last_month=D(2026, 5, 1), **PAPER)
     other = submit(first_month=D(2026, 6, 1))
-    services.invoice_issue(
-        invoice_id=paper.pk,
-        actor=fiona,
-        invoice_number="26330000000000000001",
-        invoice_date=D(2026, 7, 10),
-    )
+    issue(paper, fiona, number="26330000000000000001")
     as_fiona.post(
         transition_url(paper, "ship"), {"carrier": "EMS", "tracking_number": "1100123456789"}
     )

@@ -5,8 +5,6 @@ request's own shop cancels it. Anyone else calling the service gets "forbidden" 
 nothing: no state, no number, no stored PDF, no audit row, premiums still on the request.
 """
 
-import datetime as dt
-
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -14,12 +12,10 @@ from invoicing import services
 from invoicing.models import InvoiceRequest
 from portal.audit import timeline
 from tests.factories import MerchantFactory
-from tests.invoicing.helpers import PAPER, PDF
+from tests.invoicing.helpers import PAPER, issue, ship
 
 pytestmark = pytest.mark.django_db
 
-NUMBER = "26330000000012345678"
-TODAY = dt.date(2026, 7, 10)  # the frozen day (conftest NOW)
 NOT_FINANCE = ["alice", "uma", "rita"]  # the shop's own merchant, other staff
 
 
@@ -52,23 +48,14 @@ def electronic(premiums, submit):
 
 @pytest.fixture
 def issued_paper(premiums, submit, fiona):
-    invoice = submit(**PAPER)
-    return services.invoice_issue(
-        invoice_id=invoice.pk, actor=fiona, invoice_number=NUMBER, invoice_date=TODAY
-    )
+    return issue(submit(**PAPER), fiona)
 
 
 @pytest.mark.parametrize("persona", NOT_FINANCE)
 def test_R101_only_finance_may_issue_an_invoice(request, electronic, media, persona):
     actor = request.getfixturevalue(persona)
     assert_forbidden(
-        lambda: services.invoice_issue(
-            invoice_id=electronic.pk,
-            actor=actor,
-            invoice_number=NUMBER,
-            invoice_date=TODAY,
-            pdf=PDF,
-        ),
+        lambda: issue(electronic, actor),  # with its PDF
         electronic,
         media,
     )
@@ -78,12 +65,7 @@ def test_R101_only_finance_may_issue_an_invoice(request, electronic, media, pers
 def test_R101_only_finance_may_ship_a_paper_invoice(request, issued_paper, media, persona):
     actor = request.getfixturevalue(persona)
     assert_forbidden(
-        lambda: services.invoice_ship(
-            invoice_id=issued_paper.pk,
-            actor=actor,
-            carrier="顺丰速运",
-            tracking_number="SF1400000000001",
-        ),
+        lambda: ship(issued_paper, actor),
         issued_paper,
         media,
     )

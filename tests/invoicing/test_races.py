@@ -18,7 +18,7 @@ from portal.audit import timeline
 from tests.conftest import POSTGRES_RACE
 from tests.enrollment.test_races import race
 from tests.factories import MerchantFactory
-from tests.invoicing.helpers import PDF, grant_invoicing_groups, request_data
+from tests.invoicing.helpers import grant_invoicing_groups, issue, request_data
 
 pytestmark = POSTGRES_RACE
 
@@ -117,13 +117,7 @@ def test_R73_cancel_and_issue_at_once_make_exactly_one_transition(premiums, alic
         lambda: services.invoice_request_cancel(
             invoice_id=invoice.pk, shop=invoice.shop, actor=alice
         ),
-        lambda: services.invoice_issue(
-            invoice_id=invoice.pk,
-            actor=finance,
-            invoice_number="26330000000012345678",
-            invoice_date=D(2026, 7, 10),
-            pdf=PDF,
-        ),
+        lambda: issue(invoice, finance),  # number 26330000000012345678, with its PDF
     )
 
     errors = [r for r in results if isinstance(r, ValidationError)]

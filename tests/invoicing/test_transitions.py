@@ -15,13 +15,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from invoicing import services, validators
 from invoicing.models import InvoiceLine, InvoiceRequest
 from portal.audit import timeline
-from tests.invoicing.helpers import PAPER, PDF, shanghai
+from tests.invoicing.helpers import NUMBER, PAPER, PDF, issue, shanghai, ship
 
 pytestmark = pytest.mark.django_db
 
 D = dt.date
-NUMBER = "26330000000012345678"
-TODAY = D(2026, 7, 10)  # the frozen day (conftest NOW)
 
 
 @pytest.fixture
@@ -32,20 +30,6 @@ def electronic(premiums, submit):
 @pytest.fixture
 def paper(premiums, submit):
     return submit(**PAPER)
-
-
-def issue(invoice, fiona, *, number=NUMBER, date=TODAY, pdf=None):
-    if pdf is None and not invoice.is_paper:
-        pdf = PDF
-    return services.invoice_issue(
-        invoice_id=invoice.pk, actor=fiona, invoice_number=number, invoice_date=date, pdf=pdf
-    )
-
-
-def ship(invoice, fiona, *, tracking="SF1400000000001", carrier="顺丰速运"):
-    return services.invoice_ship(
-        invoice_id=invoice.pk, actor=fiona, carrier=carrier, tracking_number=tracking
-    )
 
 
 def reloaded(invoice) -> InvoiceRequest:

@@ -11,7 +11,16 @@ from django.urls import reverse
 
 from invoicing import services
 from invoicing.models import InvoiceRequest
-from tests.invoicing.helpers import PAPER, PDF, TAXPAYER_ID, make_policy, shanghai
+from tests.invoicing.helpers import (
+    PAPER,
+    PDF,
+    TAXPAYER_ID,
+    issue,
+    make_policy,
+    request_data,
+    shanghai,
+    ship,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -39,14 +48,7 @@ def as_alice(client, alice, frozen):
 
 
 def issued_electronic(submit, fiona):
-    invoice = submit()
-    return services.invoice_issue(
-        invoice_id=invoice.pk,
-        actor=fiona,
-        invoice_number="26330000000012345678",
-        invoice_date=D(2026, 7, 10),
-        pdf=PDF,
-    )
+    return issue(submit(), fiona)  # number 26330000000012345678, with its PDF
 
 
 # --- access ---
@@ -84,23 +86,10 @@ def test_R74_the_records_page_shows_amount_deadline_status_and_numbers(
     paper = services.invoice_request_create(
         shop=electronic.shop,
         actor=electronic.submitted_by,
-        first_month=D(2026, 7, 1),
-        last_month=D(2026, 7, 1),
-        invoice_type="paper_special",
-        title="杭州甲电器有限公司",
-        taxpayer_id=TAXPAYER_ID,
-        email="finance@shop-a.cn",
-        **{k: v for k, v in PAPER.items() if k != "invoice_type"},
+        **request_data(first_month=D(2026, 7, 1), last_month=D(2026, 7, 1), **PAPER),
     )
-    services.invoice_issue(
-        invoice_id=paper.pk,
-        actor=fiona,
-        invoice_number="26330000000087654321",
-        invoice_date=D(2026, 7, 10),
-    )
-    services.invoice_ship(
-        invoice_id=paper.pk, actor=fiona, carrier="顺丰速运", tracking_number="SF1400000000001"
-    )
+    issue(paper, fiona, number="26330000000087654321")
+    ship(paper, fiona)  # 顺丰速运 SF1400000000001
 
     response = as_alice.get(RECORDS)
 
@@ -155,12 +144,7 @@ def test_R74_the_records_page_costs_the_same_queries_for_1_or_50_requests(
         services.invoice_request_create(
             shop=shop,
             actor=alice,
-            first_month=D(2026, 5, 1),
-            last_month=D(2026, 5, 1),
-            invoice_type="electronic_general",
-            title="杭州甲电器有限公司",
-            taxpayer_id=TAXPAYER_ID,
-            email="finance@shop-a.cn",
+            **request_data(first_month=D(2026, 5, 1), last_month=D(2026, 5, 1)),
         )
     # session, user, merchant + shop, the requests: 4, whatever the number of rows
     with django_assert_max_num_queries(4):

@@ -14,7 +14,7 @@ from claims.services import decisions
 from claims.services.sweep import sweep_deadlines
 from notifications.models import Notification
 from notifications.selectors import notification_text
-from tests.claims.test_merchant_pages import make_orders
+from tests.factories import make_orders
 
 pytestmark = pytest.mark.django_db
 

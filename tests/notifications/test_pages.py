@@ -7,7 +7,6 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -17,17 +16,13 @@ from claims.services import decisions
 from enrollment import services as enrollment_services
 from enrollment.models import Enrollment
 from notifications.models import Notification
-from tests.claims.test_merchant_pages import make_orders
+from tests.conftest import in_language
+from tests.factories import make_orders
 from tests.platform_api import events as ev
 
 pytestmark = pytest.mark.django_db
 
 HOTLINE = "95188-9"
-
-
-def in_language(client, language):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
-    return client
 
 
 @pytest.fixture
@@ -142,11 +137,8 @@ def test_an_exited_shops_dashboard_shows_the_exit_and_reentry_dates_and_no_rate(
     assert 'data-testid="dashboard-rate"' not in body
 
 
-def test_breaches_and_their_settlement_are_shown(merchant, client, shop, rita, bob):
-    make_orders(client, shop, 2)
-    claim = Claim.objects.get(refund__platform_refund_id="RO1")
-    decisions.claim_approve(claim_id=claim.pk, actor=rita)
-    ev.send(client, ev.return_shipped("RO1"))
+def test_breaches_and_their_settlement_are_shown(merchant, shop, rita, bob, return_on_its_way):
+    claim = return_on_its_way
     decisions.claim_refuse_receipt(
         claim_id=claim.pk,
         actor=shop.merchants.get().user,

@@ -11,9 +11,9 @@ from claims.models import Claim
 from claims.services import decisions
 from notifications.deadlines import receipt_deadlines_notify
 from notifications.models import Notification
-from tests.claims.test_merchant_pages import make_orders
 from tests.conftest import POSTGRES_RACE
 from tests.enrollment.test_races import race
+from tests.factories import make_orders
 from tests.platform_api import events as ev
 
 pytestmark = POSTGRES_RACE

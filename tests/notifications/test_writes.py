@@ -14,7 +14,7 @@ from invoicing import services as invoicing
 from notifications.deadlines import NOTICE, receipt_deadlines_notify
 from notifications.models import Notification
 from portal.clock import local_date
-from tests.claims.test_merchant_pages import make_orders
+from tests.factories import make_orders, return_shipped_back
 from tests.invoicing.helpers import PDF, make_policy, request_data, shanghai
 from tests.platform_api import events as ev
 
@@ -51,20 +51,17 @@ def test_a_change_rolled_back_leaves_no_notification(client, shop, rita):
 
 def test_a_return_its_shipment_and_a_rejection_each_notify(client, shop, rita):
     make_orders(client, shop, 3)  # RO1 a return, RO2 refund only
-    ret = Claim.objects.get(refund__platform_refund_id="RO1")
-    decisions.claim_approve(claim_id=ret.pk, actor=rita)
-    ev.send(client, ev.return_shipped("RO1"))
+    return_shipped_back(client, rita)  # RO1 approved, then shipped back
     other = Claim.objects.get(refund__platform_refund_id="RO2")
     decisions.claim_reject(claim_id=other.pk, actor=rita, reason="不属于质量问题")
 
     assert kinds(shop) == ["approved_return", "return_shipped", "rejected"]
 
 
-def test_the_merchants_own_refusal_tells_them_nothing_but_the_ruling_does(client, shop, rita):
-    make_orders(client, shop, 2)
-    claim = Claim.objects.get(refund__platform_refund_id="RO1")
-    decisions.claim_approve(claim_id=claim.pk, actor=rita)
-    ev.send(client, ev.return_shipped("RO1"))
+def test_the_merchants_own_refusal_tells_them_nothing_but_the_ruling_does(
+    shop, rita, return_on_its_way
+):
+    claim = return_on_its_way
     Notification.objects.all().delete()
 
     decisions.claim_refuse_receipt(

@@ -19,6 +19,9 @@ from tests.platform_api import events as ev
 pytestmark = pytest.mark.django_db
 
 SHIPPED = ev.T0 + dt.timedelta(days=6)
+# What every road to a breach tells (R38): an overruled refusal, a receipt the sweep takes as
+# confirmed, a late confirmation: the decision, the breach, the refund, the buyer's compensation.
+BREACH_THEN_REFUND = ["claim.decided", "merchant.breach", "claim.refund_due", "buyer.compensation"]
 
 
 def sent_about(receiver, refund_id="R1") -> list[tuple[str, dict]]:
@@ -175,12 +178,7 @@ def test_R111_an_overruled_refusal_is_a_breach_then_the_refund(
     refuse(claim, alice)
     decisions.claim_overrule_refusal(claim_id=claim.pk, actor=rita)
     deliver()
-    assert types(receiver) == [
-        "claim.decided",
-        "merchant.breach",
-        "claim.refund_due",
-        "buyer.compensation",
-    ]
+    assert types(receiver) == BREACH_THEN_REFUND
     breach = dict(sent_about(receiver))["merchant.breach"]
     assert breach == {"refund_id": "R1", "line_id": "O1-1", "buyer_id": "buyer-1", "points": 10000}
     assert_all_valid(receiver)
@@ -194,12 +192,7 @@ def test_R111_a_return_the_merchant_left_unconfirmed_is_taken_as_received_by_the
     claim.refresh_from_db()
     sweep_deadlines(now=claim.receipt_due_at + dt.timedelta(minutes=1))
     deliver()
-    assert types(receiver) == [
-        "claim.decided",
-        "merchant.breach",
-        "claim.refund_due",
-        "buyer.compensation",
-    ]
+    assert types(receiver) == BREACH_THEN_REFUND
     occurred = {r.type: r.envelope["occurred_at"] for r in receiver.delivered()}
     assert dt.datetime.fromisoformat(occurred["merchant.breach"]) == claim.receipt_due_at
     assert_all_valid(receiver)
@@ -214,12 +207,7 @@ def test_R111_a_late_confirmation_by_the_merchant_owes_the_breach(
     late = claim.receipt_due_at + dt.timedelta(hours=1)
     decisions.claim_confirm_receipt(claim_id=claim.pk, actor=alice, at=late)
     deliver()
-    assert types(receiver) == [
-        "claim.decided",
-        "merchant.breach",
-        "claim.refund_due",
-        "buyer.compensation",
-    ]
+    assert types(receiver) == BREACH_THEN_REFUND
     assert_all_valid(receiver)
 
 

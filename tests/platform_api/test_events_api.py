@@ -158,14 +158,7 @@ def test_R85_a_truncated_image_is_refused(client, shop):
     assert result["status"] == "rejected"
 
 
-def test_R85_R102_evidence_is_verified_and_stored_privately(client, shop, settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path)},
-        },
-    }
+def test_R85_R102_evidence_is_verified_and_stored_privately(client, shop, private_media):
     refund_in_shop(client, shop)
     jpeg = ev.png_bytes(fmt="JPEG")
 

@@ -17,7 +17,7 @@ from claims.services import decisions
 from exports import registry
 from portal import csv_export
 from portal.csv_export import csv_chunks, more_rows_than
-from tests.claims.test_merchant_pages import make_orders
+from tests.factories import make_orders
 from tests.platform_api import events as ev
 
 pytestmark = pytest.mark.django_db
