@@ -2,6 +2,7 @@
 working-calendar overrides. Only the finance group has these permissions (R101)."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -17,6 +18,7 @@ from invoicing.models import (
     InvoiceRequest,
     InvoiceState,
 )
+from portal.admin_kit import NoWrites
 from portal.admin_transitions import AdminTransition, TimelineInline, TransitionAdminMixin
 from portal.clock import today
 
@@ -84,8 +86,11 @@ def _reject(obj_id, actor, reason):
 
 
 @admin.register(InvoiceRequest)
-class InvoiceRequestAdmin(TransitionAdminMixin, admin.ModelAdmin):
-    """R75: sorted by deadline, overdue first and flagged; buttons for the transitions."""
+class InvoiceRequestAdmin(NoWrites, TransitionAdminMixin, admin.ModelAdmin):
+    """R75: sorted by deadline, overdue first and flagged; buttons for the transitions.
+
+    No add: requests come from merchants (R70); no change form: every change is a
+    transition (R73)."""
 
     list_display = [
         "reference_display",
@@ -202,16 +207,7 @@ class InvoiceRequestAdmin(TransitionAdminMixin, admin.ModelAdmin):
         return ["queue_rank", "deadline_at", "id"]
 
     def get_readonly_fields(self, request, obj=None):
-        return [f for fieldset in self.fieldsets for f in fieldset[1]["fields"]]
-
-    def has_add_permission(self, request):
-        return False  # requests come from merchants (R70)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False  # every change is a transition (R73)
+        return flatten_fieldsets(self.fieldsets)
 
     def changelist_view(self, request, extra_context=None):
         if request.method == "GET":

@@ -12,6 +12,7 @@ from claims import selectors
 from claims.admin.common import evidence_thumbnails
 from claims.models import Buyer, BuyerFeedback, Claim, FeedbackState
 from claims.services import feedback
+from portal.admin_kit import NoAddOrDelete
 from portal.admin_transitions import (
     AdminTransition,
     NoteForm,
@@ -31,7 +32,7 @@ class RevokeForm(ReasonForm):
 
 
 @admin.register(Buyer)
-class BuyerAdmin(TransitionAdminMixin, admin.ModelAdmin):
+class BuyerAdmin(NoAddOrDelete, TransitionAdminMixin, admin.ModelAdmin):
     list_display = ["platform_buyer_id", "credit_tier", "eligibility", "revoked_at"]
     list_filter = ["eligibility", "credit_tier"]
     search_fields = ["=platform_buyer_id"]
@@ -60,12 +61,6 @@ class BuyerAdmin(TransitionAdminMixin, admin.ModelAdmin):
             help_text=_("The buyer's later refund requests are handled by merchants."),
         ),
     )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("history"))
     def history(self, obj):
@@ -152,12 +147,6 @@ class BuyerFeedbackAdmin(TransitionAdminMixin, admin.ModelAdmin):
         "-state" put "upheld" before "open".)"""
         open_first = Case(When(state=FeedbackState.OPEN, then=Value(0)), default=Value(1))
         return [open_first.asc(), "created_at", "id"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("buyer"))
     def buyer_link(self, obj):

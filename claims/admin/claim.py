@@ -4,6 +4,7 @@ in `claim_fields`, the queue page in `claims.admin_queue`."""
 
 from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR
+from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -13,6 +14,7 @@ from claims import admin_queue, admin_sla, selectors
 from claims.admin.claim_fields import ClaimFieldsMixin
 from claims.models import COVERED_REASONS, REVIEW_PERMISSION, Claim, ClaimState, RefundKind
 from claims.services import decisions
+from portal.admin_kit import NoAddOrDelete
 from portal.admin_transitions import (
     AdminTransition,
     NoteForm,
@@ -58,7 +60,8 @@ def _reject(obj_id, actor, reason):
 
 
 @admin.register(Claim)
-class ClaimAdmin(ClaimFieldsMixin, TransitionAdminMixin, admin.ModelAdmin):
+class ClaimAdmin(NoAddOrDelete, ClaimFieldsMixin, TransitionAdminMixin, admin.ModelAdmin):
+    # No add: claims come from the platform (R30).
     list_display = [
         "refund_id",
         "order_id",
@@ -205,13 +208,7 @@ class ClaimAdmin(ClaimFieldsMixin, TransitionAdminMixin, admin.ModelAdmin):
         return queryset.filter(pk__in=matching), False
 
     def get_readonly_fields(self, request, obj=None):
-        return [f for fieldset in self.fieldsets for f in fieldset[1]["fields"]]
-
-    def has_add_permission(self, request):
-        return False  # claims come from the platform (R30)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+        return flatten_fieldsets(self.fieldsets)
 
     def has_change_permission(self, request, obj=None):
         return False if obj is None else super().has_change_permission(request, obj)

@@ -11,6 +11,7 @@ from enrollment.models import (
     EnrollmentState,
 )
 from enrollment.validators import validate_alipay_account, validate_alipay_name
+from portal.admin_kit import NoAddOrDelete
 from portal.admin_transitions import (
     AdminTransition,
     NoteForm,
@@ -33,7 +34,8 @@ class PayoutAccountForm(NoteForm):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(TransitionAdminMixin, admin.ModelAdmin):
+class EnrollmentAdmin(NoAddOrDelete, TransitionAdminMixin, admin.ModelAdmin):
+    # No add: applications come from merchants (R11); no delete: history is kept (R16).
     list_display = ["shop", "state", "applied_at", "effective_at", "exit_requested_at", "exited_at"]
     list_filter = ["state"]
     search_fields = ["shop__name", "shop__platform_shop_id"]
@@ -112,12 +114,6 @@ class EnrollmentAdmin(TransitionAdminMixin, admin.ModelAdmin):
             ),
         ),
     )
-
-    def has_add_permission(self, request):
-        return False  # applications come from merchants (R11)
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # history is kept (R16)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("shop")
