@@ -65,26 +65,6 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
-def _issue(obj_id, actor, invoice_number, invoice_date, pdf=None):
-    return services.invoice_issue(
-        invoice_id=obj_id,
-        actor=actor,
-        invoice_number=invoice_number,
-        invoice_date=invoice_date,
-        pdf=pdf,
-    )
-
-
-def _ship(obj_id, actor, carrier, tracking_number):
-    return services.invoice_ship(
-        invoice_id=obj_id, actor=actor, carrier=carrier, tracking_number=tracking_number
-    )
-
-
-def _reject(obj_id, actor, reason):
-    return services.invoice_reject(invoice_id=obj_id, actor=actor, reason=reason)
-
-
 @admin.register(InvoiceRequest)
 class InvoiceRequestAdmin(NoWrites, TransitionAdminMixin, admin.ModelAdmin):
     """R75: sorted by deadline, overdue first and flagged; buttons for the transitions.
@@ -124,6 +104,7 @@ class InvoiceRequestAdmin(NoWrites, TransitionAdminMixin, admin.ModelAdmin):
     list_per_page = 50
     show_full_result_count = False
     inlines = [TimelineInline]
+    service_id = "invoice_id"
     fieldsets = [
         (
             _("Request"),
@@ -173,7 +154,7 @@ class InvoiceRequestAdmin(NoWrites, TransitionAdminMixin, admin.ModelAdmin):
             label=_("Issue"),
             permission=PROCESS_PERMISSION,
             form=IssueForm,
-            service=_issue,
+            service=services.invoice_issue,
             help_text=_(
                 "Enter the invoice number and date. For an electronic invoice, upload its PDF: "
                 "the merchant downloads it from the invoice records and gets it by e-mail."
@@ -184,7 +165,7 @@ class InvoiceRequestAdmin(NoWrites, TransitionAdminMixin, admin.ModelAdmin):
             label=_("Ship"),
             permission=PROCESS_PERMISSION,
             form=ShipForm,
-            service=_ship,
+            service=services.invoice_ship,
             help_text=_("Paper invoices: the merchant sees the carrier and tracking number."),
         ),
         AdminTransition(
@@ -193,7 +174,7 @@ class InvoiceRequestAdmin(NoWrites, TransitionAdminMixin, admin.ModelAdmin):
             permission=PROCESS_PERMISSION,
             form=RejectForm,
             danger=True,
-            service=_reject,
+            service=services.invoice_reject,
             help_text=_("The request's premiums are released: the merchant may request again."),
         ),
     )

@@ -51,14 +51,6 @@ class ReasonFilter(admin.SimpleListFilter):
         return queryset.filter(refund__reason=self.value()) if self.value() else queryset
 
 
-def _approve(obj_id, actor, note=""):
-    return decisions.claim_approve(claim_id=obj_id, actor=actor, note=note)
-
-
-def _reject(obj_id, actor, reason):
-    return decisions.claim_reject(claim_id=obj_id, actor=actor, reason=reason)
-
-
 @admin.register(Claim)
 class ClaimAdmin(NoAddOrDelete, ClaimFieldsMixin, TransitionAdminMixin, admin.ModelAdmin):
     # No add: claims come from the platform (R30).
@@ -92,6 +84,7 @@ class ClaimAdmin(NoAddOrDelete, ClaimFieldsMixin, TransitionAdminMixin, admin.Mo
     list_per_page = 50
     show_full_result_count = False  # no COUNT(*) over every claim on each page
     inlines = [TimelineInline]
+    service_id = "claim_id"
     actions = ["bulk_approve", "bulk_reject"]
     fieldsets = [
         (
@@ -135,7 +128,7 @@ class ClaimAdmin(NoAddOrDelete, ClaimFieldsMixin, TransitionAdminMixin, admin.Mo
             name="approve",
             label=_("Approve"),
             form=NoteForm,
-            service=_approve,
+            service=decisions.claim_approve,
             transition=lambda c: (
                 "approve_refund" if c.kind == RefundKind.REFUND_ONLY else "approve_return"
             ),
@@ -149,15 +142,13 @@ class ClaimAdmin(NoAddOrDelete, ClaimFieldsMixin, TransitionAdminMixin, admin.Mo
             label=_("Reject"),
             form=ReasonForm,
             danger=True,
-            service=_reject,
+            service=decisions.claim_reject,
         ),
         AdminTransition(
             name="overrule_refusal",
             label=_("Overrule the refusal"),
             form=NoteForm,
-            service=lambda obj_id, actor, note: decisions.claim_overrule_refusal(
-                claim_id=obj_id, actor=actor, note=note
-            ),
+            service=decisions.claim_overrule_refusal,
             help_text=_(
                 "The refusal had no valid ground: the claim is paid and the merchant's "
                 "breach recorded (10,000 points per sub-order)."
@@ -168,9 +159,7 @@ class ClaimAdmin(NoAddOrDelete, ClaimFieldsMixin, TransitionAdminMixin, admin.Mo
             label=_("Uphold the refusal"),
             form=NoteForm,
             danger=True,
-            service=lambda obj_id, actor, note: decisions.claim_uphold_refusal(
-                claim_id=obj_id, actor=actor, note=note
-            ),
+            service=decisions.claim_uphold_refusal,
             help_text=_("The merchant's evidence holds: the claim closes without payout."),
         ),
     )
@@ -223,7 +212,7 @@ class ClaimAdmin(NoAddOrDelete, ClaimFieldsMixin, TransitionAdminMixin, admin.Mo
                 done, failed = 0, []
                 for claim in claims:
                     try:
-                        run(claim.pk, request.user, **form.cleaned_data)
+                        run(claim_id=claim.pk, actor=request.user, **form.cleaned_data)
                         done += 1
                     except ValidationError as error:
                         failed.append(
@@ -260,7 +249,7 @@ class ClaimAdmin(NoAddOrDelete, ClaimFieldsMixin, TransitionAdminMixin, admin.Mo
             action="bulk_approve",
             title=_("Approve claims"),
             form_class=NoteForm,
-            run=_approve,
+            run=decisions.claim_approve,
         )
 
     @admin.action(description=_("Reject the selected claims…"), permissions=["decide"])
@@ -271,7 +260,7 @@ class ClaimAdmin(NoAddOrDelete, ClaimFieldsMixin, TransitionAdminMixin, admin.Mo
             action="bulk_reject",
             title=_("Reject claims"),
             form_class=ReasonForm,
-            run=_reject,
+            run=decisions.claim_reject,
         )
 
     def has_decide_permission(self, request):

@@ -42,6 +42,7 @@ class EnrollmentAdmin(NoAddOrDelete, TransitionAdminMixin, admin.ModelAdmin):
     list_select_related = ["shop"]
     date_hierarchy = "applied_at"
     inlines = [TimelineInline]
+    service_id = "enrollment_id"
     readonly_fields = [
         "shop",
         "invitation",
@@ -71,9 +72,7 @@ class EnrollmentAdmin(NoAddOrDelete, TransitionAdminMixin, admin.ModelAdmin):
             permission=DECIDE_PERMISSION,
             form=PayoutAccountForm,
             available=lambda obj: obj.effective_at is not None,
-            service=lambda obj_id, actor, **fields: services.enrollment_payout_account_change(
-                enrollment_id=obj_id, actor=actor, **fields
-            ),
+            service=services.enrollment_payout_account_change,
             help_text=_(
                 "Payouts not yet sent, and failed payouts once resubmitted, go to this account "
                 "(R114)."
@@ -84,9 +83,7 @@ class EnrollmentAdmin(NoAddOrDelete, TransitionAdminMixin, admin.ModelAdmin):
             label=_("Approve"),
             permission=DECIDE_PERMISSION,
             form=NoteForm,
-            service=lambda obj_id, actor, note: services.enrollment_approve(
-                enrollment_id=obj_id, actor=actor, note=note
-            ),
+            service=services.enrollment_approve,
             help_text=_("The service becomes effective at once, with the risk model's first rate."),
         ),
         AdminTransition(
@@ -95,9 +92,7 @@ class EnrollmentAdmin(NoAddOrDelete, TransitionAdminMixin, admin.ModelAdmin):
             permission=DECIDE_PERMISSION,
             form=ReasonForm,
             danger=True,
-            service=lambda obj_id, actor, reason: services.enrollment_reject(
-                enrollment_id=obj_id, actor=actor, reason=reason
-            ),
+            service=services.enrollment_reject,
         ),
         AdminTransition(
             name="exit",
@@ -105,9 +100,7 @@ class EnrollmentAdmin(NoAddOrDelete, TransitionAdminMixin, admin.ModelAdmin):
             permission=DECIDE_PERMISSION,
             form=NoteForm,
             danger=True,
-            service=lambda obj_id, actor, note: services.enrollment_exit(
-                enrollment_id=obj_id, actor=actor, note=note
-            ),
+            service=services.enrollment_exit,
             help_text=_(
                 "Exit takes effect now. Orders placed before it still get policies; issued "
                 "policies stay covered; the shop may apply again from the 91st day."
