@@ -21,7 +21,7 @@ from django_fsm import can_proceed
 from django_fsm_log.admin import StateLogInline
 
 from portal import audit_labels
-from portal.formkit import PortalForm, user_message
+from portal.formkit import REASON_REQUIRED, PortalForm, user_message
 
 
 class NoteForm(PortalForm):
@@ -38,7 +38,7 @@ class ReasonForm(PortalForm):
     reason = forms.CharField(
         label=_("reason (shown to the merchant)"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": _("Please give a reason.")},
+        error_messages={"required": REASON_REQUIRED},
     )
 
 
