@@ -30,6 +30,7 @@ from enrollment.models import (
 from portal import audit, fsm
 from portal.clock import local_date
 from portal.formats import format_date
+from portal.formkit import REASON_REQUIRED
 from portal.money import percent
 from portal.money import rate as as_rate
 
@@ -44,7 +45,6 @@ TOO_EARLY_TO_REAPPLY = _(
     "Your shop exited the program on %(exit_date)s and may apply again from %(date)s."
 )
 TERMS_NOT_ACCEPTED = _("Please read and accept the service terms.")
-REASON_REQUIRED = _("Please give a reason.")
 SHOP_ALREADY_ENROLLED = _("This shop already has an application under review or a service running.")
 INVITATION_EXPIRY_PAST = _("The invitation must expire in the future.")
 EMAIL_TAKEN = _("This e-mail already belongs to a user of another shop or of the insurer.")

@@ -2,6 +2,7 @@
 working-calendar overrides. Only the finance group has these permissions (R101)."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -17,6 +18,7 @@ from invoicing.models import (
     InvoiceRequest,
     InvoiceState,
 )
+from portal.admin_kit import NoWrites
 from portal.admin_transitions import AdminTransition, TimelineInline, TransitionAdminMixin
 from portal.clock import today
 
@@ -63,29 +65,12 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
-def _issue(obj_id, actor, invoice_number, invoice_date, pdf=None):
-    return services.invoice_issue(
-        invoice_id=obj_id,
-        actor=actor,
-        invoice_number=invoice_number,
-        invoice_date=invoice_date,
-        pdf=pdf,
-    )
-
-
-def _ship(obj_id, actor, carrier, tracking_number):
-    return services.invoice_ship(
-        invoice_id=obj_id, actor=actor, carrier=carrier, tracking_number=tracking_number
-    )
-
-
-def _reject(obj_id, actor, reason):
-    return services.invoice_reject(invoice_id=obj_id, actor=actor, reason=reason)
-
-
 @admin.register(InvoiceRequest)
-class InvoiceRequestAdmin(TransitionAdminMixin, admin.ModelAdmin):
-    """R75: sorted by deadline, overdue first and flagged; buttons for the transitions."""
+class InvoiceRequestAdmin(NoWrites, TransitionAdminMixin, admin.ModelAdmin):
+    """R75: sorted by deadline, overdue first and flagged; buttons for the transitions.
+
+    No add: requests come from merchants (R70); no change form: every change is a
+    transition (R73)."""
 
     list_display = [
         "reference_display",
@@ -119,6 +104,7 @@ class InvoiceRequestAdmin(TransitionAdminMixin, admin.ModelAdmin):
     list_per_page = 50
     show_full_result_count = False
     inlines = [TimelineInline]
+    service_id = "invoice_id"
     fieldsets = [
         (
             _("Request"),
@@ -168,7 +154,7 @@ class InvoiceRequestAdmin(TransitionAdminMixin, admin.ModelAdmin):
             label=_("Issue"),
             permission=PROCESS_PERMISSION,
             form=IssueForm,
-            service=_issue,
+            service=services.invoice_issue,
             help_text=_(
                 "Enter the invoice number and date. For an electronic invoice, upload its PDF: "
                 "the merchant downloads it from the invoice records and gets it by e-mail."
@@ -179,7 +165,7 @@ class InvoiceRequestAdmin(TransitionAdminMixin, admin.ModelAdmin):
             label=_("Ship"),
             permission=PROCESS_PERMISSION,
             form=ShipForm,
-            service=_ship,
+            service=services.invoice_ship,
             help_text=_("Paper invoices: the merchant sees the carrier and tracking number."),
         ),
         AdminTransition(
@@ -188,7 +174,7 @@ class InvoiceRequestAdmin(TransitionAdminMixin, admin.ModelAdmin):
             permission=PROCESS_PERMISSION,
             form=RejectForm,
             danger=True,
-            service=_reject,
+            service=services.invoice_reject,
             help_text=_("The request's premiums are released: the merchant may request again."),
         ),
     )
@@ -202,16 +188,7 @@ class InvoiceRequestAdmin(TransitionAdminMixin, admin.ModelAdmin):
         return ["queue_rank", "deadline_at", "id"]
 
     def get_readonly_fields(self, request, obj=None):
-        return [f for fieldset in self.fieldsets for f in fieldset[1]["fields"]]
-
-    def has_add_permission(self, request):
-        return False  # requests come from merchants (R70)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False  # every change is a transition (R73)
+        return flatten_fieldsets(self.fieldsets)
 
     def changelist_view(self, request, extra_context=None):
         if request.method == "GET":

@@ -32,6 +32,7 @@ from invoicing.validators import (
 )
 from portal import audit, fsm
 from portal.clock import local_date
+from portal.formkit import REASON_REQUIRED
 from portal.money import money
 
 MAX_MONTHS = 12
@@ -54,7 +55,6 @@ AMOUNT_CHANGED = _(
     "it is now %(amount)s CNY. Check it and confirm again."
 )
 ADDRESS_REQUIRED = _("A paper invoice is mailed: enter the mailing address, recipient and phone.")
-REASON_REQUIRED = _("Please give a reason.")
 NOT_ALLOWED = _("This is not possible on an invoice request that is %(state)s.")
 NOT_FOUND = _("No such invoice request.")
 PDF_REQUIRED = _("An electronic invoice needs its PDF: upload the invoice file.")

@@ -5,8 +5,8 @@ kind, shop and read, newest first, in the staff's language."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from claims.admin import ReadOnlyAdmin
 from notifications.models import Notification
+from portal.admin_kit import ReadOnlyAdmin
 
 
 class ReadFilter(admin.SimpleListFilter):

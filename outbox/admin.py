@@ -10,10 +10,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
-from claims.admin import ReadOnlyAdmin
 from outbox.models import Message
 from outbox.selectors import messages_for_staff
 from outbox.services import messages_resend
+from portal.admin_kit import ReadOnlyAdmin
 
 # The index shows the dead messages first thing (templates/admin/outbox_index.html).
 admin.site.index_template = "admin/outbox_index.html"

@@ -34,16 +34,19 @@ def _envelope(message_type: str) -> dict:
     }
 
 
-def _headers() -> list[dict]:
+def signature_headers(prefix: str) -> list[dict]:
+    """The two headers of a signed request, `<prefix>-Timestamp` (Unix seconds) and
+    `<prefix>-Signature: sha256=<hex>`: the portal's callbacks (R110) and, mirrored, the
+    platform's events (R81)."""
     return [
         {
-            "name": "X-Warranty-Timestamp",
+            "name": f"{prefix}-Timestamp",
             "in": "header",
             "required": True,
             "schema": {"type": "string", "pattern": r"^\d+$"},
         },
         {
-            "name": "X-Warranty-Signature",
+            "name": f"{prefix}-Signature",
             "in": "header",
             "required": True,
             "schema": {"type": "string", "pattern": r"^sha256=[0-9a-f]{64}$"},
@@ -57,7 +60,7 @@ def _webhook(message_type: str) -> dict:
             "operationId": f"callback_{message_type.replace('.', '_')}",
             "summary": str(MessageType(message_type).label),
             "description": DATA[message_type][1] + " " + SIGNING,
-            "parameters": _headers(),
+            "parameters": signature_headers("X-Warranty"),
             "requestBody": {
                 "required": True,
                 "content": {

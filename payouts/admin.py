@@ -9,12 +9,12 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from claims.admin import ReadOnlyAdmin
 from claims.models import PAYOUT_PERMISSION, Payout
 from payouts import selectors, services
 from payouts.files import transfer_file
 from payouts.forms import ReconciliationForm, ResultFileForm
 from payouts.models import PayoutBatch, PayoutItem
+from portal.admin_kit import NoAddOrDelete, ReadOnlyAdmin
 from portal.admin_transitions import TimelineInline
 
 BATCH_CREATED = _("Batch %(number)s created: %(count)s payouts, %(total)s CNY.")
@@ -64,7 +64,9 @@ class PayoutItemInline(admin.TabularInline):
 
 
 @admin.register(PayoutBatch)
-class PayoutBatchAdmin(admin.ModelAdmin):
+class PayoutBatchAdmin(NoAddOrDelete, admin.ModelAdmin):
+    # No add: a batch is made of the pending payouts (create_view), not typed in; no
+    # delete: the provider's files refer to it.
     list_display = ["number", "created_at", "created_by", "state", "payouts", "total", "closed_at"]
     list_filter = ["state"]
     date_hierarchy = "created_at"
@@ -74,12 +76,6 @@ class PayoutBatchAdmin(admin.ModelAdmin):
     inlines = [PayoutItemInline, TimelineInline]
     change_form_template = "admin/payouts/payoutbatch/change_form.html"
     change_list_template = "admin/payouts/payoutbatch/change_list.html"
-
-    def has_add_permission(self, request):
-        return False  # a batch is made of the pending payouts (create_view), not typed in
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # the provider's files refer to it
 
     def get_urls(self):
         view = self.admin_site.admin_view

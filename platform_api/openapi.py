@@ -2,7 +2,7 @@
 that parse the events (platform_api.schemas), so the two cannot disagree."""
 
 from claims.models import ClaimState, NotCoveredReason, PolicyStatus
-from outbox.openapi import add_callbacks
+from outbox.openapi import add_callbacks, signature_headers
 from platform_api.schemas import ENVELOPE, EVENT_DATA
 
 SECURITY_DESCRIPTION = (
@@ -43,23 +43,6 @@ def _object(properties: dict, required: list | None = None) -> dict:
 
 def _nullable(schema: dict) -> dict:
     return {"oneOf": [{"type": "null"}, schema]}
-
-
-def _headers():
-    return [
-        {
-            "name": "X-Platform-Timestamp",
-            "in": "header",
-            "required": True,
-            "schema": {"type": "string", "pattern": r"^\d+$"},
-        },
-        {
-            "name": "X-Platform-Signature",
-            "in": "header",
-            "required": True,
-            "schema": {"type": "string", "pattern": r"^sha256=[0-9a-f]{64}$"},
-        },
-    ]
 
 
 def _error(description):
@@ -153,7 +136,7 @@ def _events_path() -> dict:
         "post": {
             "operationId": "postEvents",
             "summary": "Apply one event or a batch of up to 1,000 (R80-R85)",
-            "parameters": _headers(),
+            "parameters": signature_headers("X-Platform"),
             "requestBody": {
                 "required": True,
                 "content": _json({"oneOf": [_ref("Event"), _ref("Batch")]}),
@@ -178,7 +161,7 @@ def _read_path(*, operation_id: str, summary: str, key: str, schema: str, noun: 
             "operationId": operation_id,
             "summary": summary,
             "parameters": [
-                *_headers(),
+                *signature_headers("X-Platform"),
                 {"name": key, "in": "path", "required": True, "schema": {"type": "string"}},
             ],
             "responses": {

@@ -107,13 +107,18 @@ def _signed_get(view):
     return wrapped
 
 
+def _read_back(read, noun: str, key: str):
+    """R87: what `read` answers for the platform's id `key`, or a 404 naming the `noun`."""
+    data = None if text_problem(key) else read(key)
+    return JsonResponse(data) if data else _error(404, f"unknown {noun} {key!r}")
+
+
 @csrf_exempt  # signed, no cookies: a wrong method is a 405, not a CSRF 403
 @require_GET
 @_signed_get
 def order_detail(request, order_id: str):
     """R87: the order's insurance and policy."""
-    data = None if text_problem(order_id) else readback.order(order_id)
-    return JsonResponse(data) if data else _error(404, f"unknown order {order_id!r}")
+    return _read_back(readback.order, "order", order_id)
 
 
 @csrf_exempt
@@ -121,8 +126,7 @@ def order_detail(request, order_id: str):
 @_signed_get
 def refund_detail(request, refund_id: str):
     """R87: the refund's coverage and claim."""
-    data = None if text_problem(refund_id) else readback.refund(refund_id)
-    return JsonResponse(data) if data else _error(404, f"unknown refund {refund_id!r}")
+    return _read_back(readback.refund, "refund", refund_id)
 
 
 @require_GET

@@ -21,7 +21,7 @@ from django_fsm import can_proceed
 from django_fsm_log.admin import StateLogInline
 
 from portal import audit_labels
-from portal.formkit import PortalForm, user_message
+from portal.formkit import REASON_REQUIRED, PortalForm, user_message
 
 
 class NoteForm(PortalForm):
@@ -38,7 +38,7 @@ class ReasonForm(PortalForm):
     reason = forms.CharField(
         label=_("reason (shown to the merchant)"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": _("Please give a reason.")},
+        error_messages={"required": REASON_REQUIRED},
     )
 
 
@@ -46,7 +46,8 @@ class ReasonForm(PortalForm):
 class AdminTransition:
     name: str  # the button's name; by default the FSM transition method on the model
     label: str
-    service: Callable  # service(obj_id=..., actor=..., **form.cleaned_data)
+    # the service, called service(<the admin's service_id>=obj.pk, actor=..., **form.cleaned_data)
+    service: Callable
     # "app_label.codename"; by default the permission the model's @transition declares
     # (R41: the same declaration portal.fsm.fire checks in the service).
     permission: str | None = None
@@ -80,6 +81,7 @@ class AdminTransition:
 class TransitionAdminMixin:
     change_form_template = "admin/transition_change_form.html"
     transitions: tuple[AdminTransition, ...] = ()
+    service_id = ""  # the keyword the services take the object's id by, e.g. "claim_id"
 
     def available_transitions(self, request, obj) -> list[AdminTransition]:
         if obj is None:
@@ -122,7 +124,9 @@ class TransitionAdminMixin:
         form = form_class(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             try:
-                transition.service(obj_id=obj.pk, actor=request.user, **form.cleaned_data)
+                transition.service(
+                    **{self.service_id: obj.pk}, actor=request.user, **form.cleaned_data
+                )
             except ValidationError as error:  # in words staff read (issue 11)
                 if transition.form is not None and hasattr(error, "error_dict"):
                     if isinstance(form, PortalForm):

@@ -22,6 +22,8 @@ FILES_NOT_KEPT = _(
 )
 NOT_AN_IMAGE = _("“%(name)s” is not a JPEG, PNG or WebP image, or it is damaged: choose it again.")
 EVIDENCE_UNREADABLE = _("A photo could not be read as a JPEG, PNG or WebP image: choose it again.")
+# a rejection's or a revocation's reason (the services' and the admin forms')
+REASON_REQUIRED = _("Please give a reason.")
 NOT_DONE = _("This could not be done now: the record may have changed meanwhile. Reload the page.")
 
 # Codes of the services' developer-facing texts (the event API's words, in English, some

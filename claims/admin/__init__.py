@@ -8,13 +8,11 @@ imports `claims.admin`):
 - `buyers`: buyers and their eligibility, the merchants' reports of buyers;
 - `records`: the settings and the read-only records (policies, refund requests,
   compensations, breaches, evidence);
-- `common`: what they share (`ReadOnlyAdmin`, evidence thumbnails).
+- `common`: what they share (evidence thumbnails; the read-only admin is
+  `portal.admin_kit.ReadOnlyAdmin`).
 
 The queue page itself is `claims.admin_queue`, the reviewers' SLA view `claims.admin_sla`;
 the payouts' admin lives in `payouts.admin`.
 """
 
 from claims.admin import buyers, claim, records  # noqa: F401 (each registers its admins)
-from claims.admin.common import ReadOnlyAdmin
-
-__all__ = ["ReadOnlyAdmin"]

@@ -12,6 +12,7 @@ from claims import selectors
 from claims.admin.common import evidence_thumbnails
 from claims.models import Buyer, BuyerFeedback, Claim, FeedbackState
 from claims.services import feedback
+from portal.admin_kit import NoAddOrDelete
 from portal.admin_transitions import (
     AdminTransition,
     NoteForm,
@@ -31,10 +32,11 @@ class RevokeForm(ReasonForm):
 
 
 @admin.register(Buyer)
-class BuyerAdmin(TransitionAdminMixin, admin.ModelAdmin):
+class BuyerAdmin(NoAddOrDelete, TransitionAdminMixin, admin.ModelAdmin):
     list_display = ["platform_buyer_id", "credit_tier", "eligibility", "revoked_at"]
     list_filter = ["eligibility", "credit_tier"]
     search_fields = ["=platform_buyer_id"]
+    service_id = "buyer_id"
     readonly_fields = [
         "platform_buyer_id",
         "credit_tier",
@@ -54,18 +56,10 @@ class BuyerAdmin(TransitionAdminMixin, admin.ModelAdmin):
             form=RevokeForm,
             danger=True,
             available=lambda b: b.eligible,
-            service=lambda obj_id, actor, reason, credit_impact: feedback.buyer_revoke_eligibility(
-                buyer_id=obj_id, actor=actor, reason=reason, credit_impact=credit_impact
-            ),
+            service=feedback.buyer_revoke_eligibility,
             help_text=_("The buyer's later refund requests are handled by merchants."),
         ),
     )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("history"))
     def history(self, obj):
@@ -113,6 +107,7 @@ class BuyerFeedbackAdmin(TransitionAdminMixin, admin.ModelAdmin):
     search_fields = ["=buyer__platform_buyer_id", "shop__name"]
     list_select_related = ["buyer", "shop"]
     inlines = [TimelineInline]
+    service_id = "feedback_id"
     readonly_fields = [
         "buyer_link",
         "shop",
@@ -132,18 +127,14 @@ class BuyerFeedbackAdmin(TransitionAdminMixin, admin.ModelAdmin):
             name="uphold",
             label=_("Uphold"),
             form=NoteForm,
-            service=lambda obj_id, actor, note: feedback.feedback_uphold(
-                feedback_id=obj_id, actor=actor, note=note
-            ),
+            service=feedback.feedback_uphold,
             help_text=_("The report holds: it counts against the buyer (no fast track)."),
         ),
         AdminTransition(
             name="dismiss",
             label=_("Dismiss"),
             form=NoteForm,
-            service=lambda obj_id, actor, note: feedback.feedback_dismiss(
-                feedback_id=obj_id, actor=actor, note=note
-            ),
+            service=feedback.feedback_dismiss,
         ),
     )
 
@@ -152,12 +143,6 @@ class BuyerFeedbackAdmin(TransitionAdminMixin, admin.ModelAdmin):
         "-state" put "upheld" before "open".)"""
         open_first = Case(When(state=FeedbackState.OPEN, then=Value(0)), default=Value(1))
         return [open_first.asc(), "created_at", "id"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("buyer"))
     def buyer_link(self, obj):

@@ -4,6 +4,7 @@ in `claim_fields`, the queue page in `claims.admin_queue`."""
 
 from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR
+from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -13,6 +14,7 @@ from claims import admin_queue, admin_sla, selectors
 from claims.admin.claim_fields import ClaimFieldsMixin
 from claims.models import COVERED_REASONS, REVIEW_PERMISSION, Claim, ClaimState, RefundKind
 from claims.services import decisions
+from portal.admin_kit import NoAddOrDelete
 from portal.admin_transitions import (
     AdminTransition,
     NoteForm,
@@ -49,16 +51,9 @@ class ReasonFilter(admin.SimpleListFilter):
         return queryset.filter(refund__reason=self.value()) if self.value() else queryset
 
 
-def _approve(obj_id, actor, note=""):
-    return decisions.claim_approve(claim_id=obj_id, actor=actor, note=note)
-
-
-def _reject(obj_id, actor, reason):
-    return decisions.claim_reject(claim_id=obj_id, actor=actor, reason=reason)
-
-
 @admin.register(Claim)
-class ClaimAdmin(ClaimFieldsMixin, TransitionAdminMixin, admin.ModelAdmin):
+class ClaimAdmin(NoAddOrDelete, ClaimFieldsMixin, TransitionAdminMixin, admin.ModelAdmin):
+    # No add: claims come from the platform (R30).
     list_display = [
         "refund_id",
         "order_id",
@@ -89,6 +84,7 @@ class ClaimAdmin(ClaimFieldsMixin, TransitionAdminMixin, admin.ModelAdmin):
     list_per_page = 50
     show_full_result_count = False  # no COUNT(*) over every claim on each page
     inlines = [TimelineInline]
+    service_id = "claim_id"
     actions = ["bulk_approve", "bulk_reject"]
     fieldsets = [
         (
@@ -132,7 +128,7 @@ class ClaimAdmin(ClaimFieldsMixin, TransitionAdminMixin, admin.ModelAdmin):
             name="approve",
             label=_("Approve"),
             form=NoteForm,
-            service=_approve,
+            service=decisions.claim_approve,
             transition=lambda c: (
                 "approve_refund" if c.kind == RefundKind.REFUND_ONLY else "approve_return"
             ),
@@ -146,15 +142,13 @@ class ClaimAdmin(ClaimFieldsMixin, TransitionAdminMixin, admin.ModelAdmin):
             label=_("Reject"),
             form=ReasonForm,
             danger=True,
-            service=_reject,
+            service=decisions.claim_reject,
         ),
         AdminTransition(
             name="overrule_refusal",
             label=_("Overrule the refusal"),
             form=NoteForm,
-            service=lambda obj_id, actor, note: decisions.claim_overrule_refusal(
-                claim_id=obj_id, actor=actor, note=note
-            ),
+            service=decisions.claim_overrule_refusal,
             help_text=_(
                 "The refusal had no valid ground: the claim is paid and the merchant's "
                 "breach recorded (10,000 points per sub-order)."
@@ -165,9 +159,7 @@ class ClaimAdmin(ClaimFieldsMixin, TransitionAdminMixin, admin.ModelAdmin):
             label=_("Uphold the refusal"),
             form=NoteForm,
             danger=True,
-            service=lambda obj_id, actor, note: decisions.claim_uphold_refusal(
-                claim_id=obj_id, actor=actor, note=note
-            ),
+            service=decisions.claim_uphold_refusal,
             help_text=_("The merchant's evidence holds: the claim closes without payout."),
         ),
     )
@@ -205,13 +197,7 @@ class ClaimAdmin(ClaimFieldsMixin, TransitionAdminMixin, admin.ModelAdmin):
         return queryset.filter(pk__in=matching), False
 
     def get_readonly_fields(self, request, obj=None):
-        return [f for fieldset in self.fieldsets for f in fieldset[1]["fields"]]
-
-    def has_add_permission(self, request):
-        return False  # claims come from the platform (R30)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+        return flatten_fieldsets(self.fieldsets)
 
     def has_change_permission(self, request, obj=None):
         return False if obj is None else super().has_change_permission(request, obj)
@@ -226,7 +212,7 @@ class ClaimAdmin(ClaimFieldsMixin, TransitionAdminMixin, admin.ModelAdmin):
                 done, failed = 0, []
                 for claim in claims:
                     try:
-                        run(claim.pk, request.user, **form.cleaned_data)
+                        run(claim_id=claim.pk, actor=request.user, **form.cleaned_data)
                         done += 1
                     except ValidationError as error:
                         failed.append(
@@ -263,7 +249,7 @@ class ClaimAdmin(ClaimFieldsMixin, TransitionAdminMixin, admin.ModelAdmin):
             action="bulk_approve",
             title=_("Approve claims"),
             form_class=NoteForm,
-            run=_approve,
+            run=decisions.claim_approve,
         )
 
     @admin.action(description=_("Reject the selected claims…"), permissions=["decide"])
@@ -274,7 +260,7 @@ class ClaimAdmin(ClaimFieldsMixin, TransitionAdminMixin, admin.ModelAdmin):
             action="bulk_reject",
             title=_("Reject claims"),
             form_class=ReasonForm,
-            run=_reject,
+            run=decisions.claim_reject,
         )
 
     def has_decide_permission(self, request):

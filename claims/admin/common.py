@@ -1,6 +1,6 @@
-"""What the claims app's admin pages share: evidence thumbnails and the read-only admin."""
+"""What the claims app's admin pages share: evidence thumbnails (the read-only admin is
+portal.admin_kit's)."""
 
-from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html_join
 
@@ -22,23 +22,3 @@ def evidence_thumbnails(evidence_list) -> str:
             for e in evidence_list
         ),
     )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def get_readonly_fields(self, request, obj=None):
-        """Every field shown, none a form field: no select of every claim or order to build
-        (and the claim's, ordered by the queue's rank, is not a plain queryset's order)."""
-        extra = [f for f in self.readonly_fields if f not in self._model_fields()]
-        return [*self._model_fields(), *extra]
-
-    def _model_fields(self):
-        return [f.name for f in self.model._meta.concrete_fields if f.name != "id"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -4,7 +4,7 @@ points granted (R38): policies, refund requests, compensations, breaches, eviden
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from claims.admin.common import ReadOnlyAdmin, evidence_thumbnails
+from claims.admin.common import evidence_thumbnails
 from claims.models import (
     BuyerCompensation,
     ClaimSettings,
@@ -14,6 +14,7 @@ from claims.models import (
     ServiceBreach,
 )
 from claims.services import decisions
+from portal.admin_kit import ReadOnlyAdmin
 
 
 @admin.register(ClaimSettings)

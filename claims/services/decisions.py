@@ -46,6 +46,7 @@ from claims.services.policies import policy_refresh_claim_status
 from claims.services.terms import claim_settings, payout_account, return_address
 from portal import changes, fsm
 from portal.changes import Change
+from portal.formkit import REASON_REQUIRED
 from portal.transactions import service
 
 ACTIONS = {
@@ -62,7 +63,6 @@ ACTIONS = {
     "complete_refund": _("complete the refund of"),
     "mark_paid": _("pay"),
 }
-REASON_REQUIRED = _("Please give a reason.")
 BAD_GROUND = _(
     "Receipt can only be refused for missing items, an empty parcel, a wrong item "
     "or fake logistics."

@@ -67,23 +67,13 @@ def evidence_check_count(count: int) -> None:
         raise ValidationError(f"{count} evidence images; at most {MAX_FILES}", code="evidence")
 
 
-def evidence_store(
-    *,
-    data: bytes,
-    name: str,
-    kind: str,
-    shop_id: int,
-    stored: list | None = None,
-    verified=None,
-    **owner,
-):
-    """Verify (unless `verified` is verify_image's answer already) and store one image.
+def evidence_store(**build) -> Evidence:
+    """Verify (unless `verified` is verify_image's answer already) and store one image:
+    evidence_build's row, with its arguments, saved.
 
     `stored` collects the saved paths, so a caller whose transaction fails can delete them.
     """
-    evidence = evidence_build(
-        data=data, name=name, kind=kind, shop_id=shop_id, stored=stored, verified=verified, **owner
-    )
+    evidence = evidence_build(**build)
     evidence.save()
     return evidence
 

@@ -6,6 +6,7 @@ from django.utils import timezone
 from claims.models import Buyer, BuyerFeedback, Claim, FeedbackCategory, FeedbackState, Policy
 from claims.services.evidence import evidence_check_count, evidence_store
 from portal import audit, fsm
+from portal.formkit import REASON_REQUIRED
 from portal.transactions import service
 
 DESCRIPTION_REQUIRED = "Please describe the problem."
@@ -85,7 +86,7 @@ def buyer_revoke_eligibility(
     """R62: later requests from this buyer are merchant-handled; the credit impact is recorded."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Please give a reason."})
+        raise ValidationError({"reason": REASON_REQUIRED})
     buyer = fsm.lock(Buyer.objects.all(), pk=buyer_id)
     fsm.fire(
         buyer,

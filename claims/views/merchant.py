@@ -222,6 +222,19 @@ def claim_confirm_receipt(request, pk: int):
     return render(request, "claims/claim_confirm_receipt.html", {"claim": claim})
 
 
+def _with_evidence(form, write, **fields) -> bool:
+    """Run `write`, a service that stores the form's photos as evidence; whether it did. On
+    its refusal the files it had stored are deleted and the refusal shows on the form."""
+    stored: list[str] = []
+    try:
+        write(**fields, evidence=form.cleaned_data["photos"], stored=stored)
+    except ValidationError as error:
+        evidence_discard(stored)
+        form.add_service_error(error)
+        return False
+    return True
+
+
 @require_http_methods(["GET", "POST"])
 @merchant_required
 def claim_refuse_receipt(request, pk: int):
@@ -229,20 +242,15 @@ def claim_refuse_receipt(request, pk: int):
     claim = _claim(request, pk)
     form = RefuseReceiptForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        stored: list[str] = []
-        try:
-            decisions.claim_refuse_receipt(
-                claim_id=claim.pk,
-                actor=request.user,
-                ground=form.cleaned_data["ground"],
-                note=form.cleaned_data["note"],
-                evidence=form.cleaned_data["photos"],
-                stored=stored,
-            )
-        except ValidationError as error:
-            evidence_discard(stored)
-            form.add_service_error(error)
-        else:
+        refused = _with_evidence(
+            form,
+            decisions.claim_refuse_receipt,
+            claim_id=claim.pk,
+            actor=request.user,
+            ground=form.cleaned_data["ground"],
+            note=form.cleaned_data["note"],
+        )
+        if refused:
             messages.success(request, _("Refusal sent to the insurer, who will rule on it."))
             return redirect("claims:claim", pk=claim.pk)
     if claim.state != ClaimState.RETURN_SHIPPED and request.method == "GET":
@@ -263,22 +271,17 @@ def _report(request, *, policy=None, claim=None):
     the language switch shows the form again, issue 11)."""
     form = FeedbackForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        stored: list[str] = []
-        try:
-            feedback.feedback_create(
-                shop=request.shop,
-                actor=request.user,
-                policy=policy,
-                claim=claim,
-                category=form.cleaned_data["category"],
-                description=form.cleaned_data["description"],
-                evidence=form.cleaned_data["photos"],
-                stored=stored,
-            )
-        except ValidationError as error:
-            evidence_discard(stored)
-            form.add_service_error(error)
-        else:
+        reported = _with_evidence(
+            form,
+            feedback.feedback_create,
+            shop=request.shop,
+            actor=request.user,
+            policy=policy,
+            claim=claim,
+            category=form.cleaned_data["category"],
+            description=form.cleaned_data["description"],
+        )
+        if reported:
             messages.success(request, _("Thank you. The insurer will look into this buyer."))
             return redirect("claims:feedback")
     source = claim.refund.platform_refund_id if claim else policy.policy_no

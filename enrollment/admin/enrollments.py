@@ -11,6 +11,7 @@ from enrollment.models import (
     EnrollmentState,
 )
 from enrollment.validators import validate_alipay_account, validate_alipay_name
+from portal.admin_kit import NoAddOrDelete
 from portal.admin_transitions import (
     AdminTransition,
     NoteForm,
@@ -33,13 +34,15 @@ class PayoutAccountForm(NoteForm):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(TransitionAdminMixin, admin.ModelAdmin):
+class EnrollmentAdmin(NoAddOrDelete, TransitionAdminMixin, admin.ModelAdmin):
+    # No add: applications come from merchants (R11); no delete: history is kept (R16).
     list_display = ["shop", "state", "applied_at", "effective_at", "exit_requested_at", "exited_at"]
     list_filter = ["state"]
     search_fields = ["shop__name", "shop__platform_shop_id"]
     list_select_related = ["shop"]
     date_hierarchy = "applied_at"
     inlines = [TimelineInline]
+    service_id = "enrollment_id"
     readonly_fields = [
         "shop",
         "invitation",
@@ -69,9 +72,7 @@ class EnrollmentAdmin(TransitionAdminMixin, admin.ModelAdmin):
             permission=DECIDE_PERMISSION,
             form=PayoutAccountForm,
             available=lambda obj: obj.effective_at is not None,
-            service=lambda obj_id, actor, **fields: services.enrollment_payout_account_change(
-                enrollment_id=obj_id, actor=actor, **fields
-            ),
+            service=services.enrollment_payout_account_change,
             help_text=_(
                 "Payouts not yet sent, and failed payouts once resubmitted, go to this account "
                 "(R114)."
@@ -82,9 +83,7 @@ class EnrollmentAdmin(TransitionAdminMixin, admin.ModelAdmin):
             label=_("Approve"),
             permission=DECIDE_PERMISSION,
             form=NoteForm,
-            service=lambda obj_id, actor, note: services.enrollment_approve(
-                enrollment_id=obj_id, actor=actor, note=note
-            ),
+            service=services.enrollment_approve,
             help_text=_("The service becomes effective at once, with the risk model's first rate."),
         ),
         AdminTransition(
@@ -93,9 +92,7 @@ class EnrollmentAdmin(TransitionAdminMixin, admin.ModelAdmin):
             permission=DECIDE_PERMISSION,
             form=ReasonForm,
             danger=True,
-            service=lambda obj_id, actor, reason: services.enrollment_reject(
-                enrollment_id=obj_id, actor=actor, reason=reason
-            ),
+            service=services.enrollment_reject,
         ),
         AdminTransition(
             name="exit",
@@ -103,21 +100,13 @@ class EnrollmentAdmin(TransitionAdminMixin, admin.ModelAdmin):
             permission=DECIDE_PERMISSION,
             form=NoteForm,
             danger=True,
-            service=lambda obj_id, actor, note: services.enrollment_exit(
-                enrollment_id=obj_id, actor=actor, note=note
-            ),
+            service=services.enrollment_exit,
             help_text=_(
                 "Exit takes effect now. Orders placed before it still get policies; issued "
                 "policies stay covered; the shop may apply again from the 91st day."
             ),
         ),
     )
-
-    def has_add_permission(self, request):
-        return False  # applications come from merchants (R11)
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # history is kept (R16)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("shop")

@@ -1,0 +1,38 @@
+"""What the apps' admins share: who may add, change or delete a record in the admin.
+
+Most of the portal's records are never typed in by staff: they come from a merchant, the
+platform or a batch, their history is kept, and their state changes only through the
+services (portal.admin_transitions' buttons, admin actions). An admin says so once, by its
+base, instead of writing the same `has_*_permission` methods again.
+"""
+
+from django.contrib import admin
+
+
+class NoAddOrDelete:
+    """Staff neither add nor delete these records in the admin (an inline's signature too)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class NoWrites(NoAddOrDelete):
+    """Nor change them in a form: every change is a transition or an action."""
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyAdmin(NoWrites, admin.ModelAdmin):
+    def get_readonly_fields(self, request, obj=None):
+        """Every field shown, none a form field: no select of every related row to build
+        (and a queryset ordered by an annotation, as the claim queue's rank, is no plain
+        queryset's order)."""
+        extra = [f for f in self.readonly_fields if f not in self._model_fields()]
+        return [*self._model_fields(), *extra]
+
+    def _model_fields(self):
+        return [f.name for f in self.model._meta.concrete_fields if f.name != "id"]
