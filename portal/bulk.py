@@ -123,4 +123,5 @@ def _values(cursor, head, tail, fields, columns, rows, fixed) -> None:
             for row in chunk
             for f in fields
         ]
-        cursor.execute(f"{head}VALUES {', '.join([one] * len(chunk))}{tail}", params)
+        sql = f"{head}VALUES {', '.join([one] * len(chunk))}{tail}"
+        cursor.execute(sql, params)

@@ -244,7 +244,7 @@ RAW_SQL_PARAMETERIZED = {
     "platform_api/bulk.py",  # issue 10: event ingestion's multi-row UPDATE … FROM (VALUES …)
     "portal/db_router.py",  # issue 14: WAL positions (pg_current_wal_lsn, replay LSN)
     "portal/singleton.py",  # issue 14: the scheduler's advisory lock
-    "outbox/services.py",  # issue 12: the messages' multi-row INSERT … ON CONFLICT DO NOTHING
+    "portal/bulk.py",  # issue 10: many rows in one INSERT (the outbox's messages, notifications)
 }
 
 
