@@ -11,7 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from claims.models import Claim
+from django.db.models import OuterRef, Subquery
+
+from claims.models import Buyer, Claim, OrderLine, RefundRequest
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,10 +39,20 @@ class ClaimRow:
         )
 
 
-PLATFORM_IDS = ["refund__platform_refund_id", "line__platform_line_id", "buyer__platform_buyer_id"]
-
-
 def claim_platform_ids(ids: Iterable[int]) -> dict[int, tuple[str, str, str]]:
-    """claim id -> its (refund, sub-order, buyer) platform ids, in one query."""
-    rows = Claim.objects.filter(pk__any=list(ids)).values_list("pk", *PLATFORM_IDS)
+    """claim id -> its (refund, sub-order, buyer) platform ids, in one query.
+
+    Each id is a subquery on its table's primary key, not a join: for a chunk of 2,000
+    claims PostgreSQL hashed all 150,000 refund requests to join them (46 ms); by key, 22 ms
+    (issue 10, medians of 7 on the dataset)."""
+
+    def platform_id(model, key: str, column: str) -> Subquery:
+        return Subquery(model.objects.filter(pk=OuterRef(key)).values(column))
+
+    rows = Claim.objects.filter(pk__any=list(ids)).values_list(
+        "pk",
+        platform_id(RefundRequest, "refund_id", "platform_refund_id"),
+        platform_id(OrderLine, "line_id", "platform_line_id"),
+        platform_id(Buyer, "buyer_id", "platform_buyer_id"),
+    )
     return {pk: (refund_id, line_id, buyer_id) for pk, refund_id, line_id, buyer_id in rows}
