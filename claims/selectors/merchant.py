@@ -51,13 +51,12 @@ def policies_for_shop(
     ):
         policies = policies.filter(claim_status=status)
     elif status == PolicyStatus.AWAITING_RECEIPT:
-        # coverage_end is set with coverage_start, at receipt: said too, it is an index
-        # condition (shop, claim_status, coverage_end) for the list's total (issue 11)
-        policies = policies.filter(
-            claim_status=PolicyClaimStatus.NONE,
-            coverage_start__isnull=True,
-            coverage_end__isnull=True,
-        )
+        # R24 reads "no coverage_start"; coverage_end is set with it, at receipt (R23,
+        # order_receive), and is the one said here: an index condition (shop, claim_status,
+        # coverage_end) for the list's total (issue 11). Both said, PostgreSQL multiplied
+        # their selectivities, expected 13 rows of 2,545, and joined them all before sorting
+        # (15 ms a page on the dataset, issue 10).
+        policies = policies.filter(claim_status=PolicyClaimStatus.NONE, coverage_end__isnull=True)
     elif status == PolicyStatus.IN_COVERAGE:
         policies = policies.filter(claim_status=PolicyClaimStatus.NONE, coverage_end__gte=now)
     elif status == PolicyStatus.EXPIRED:
