@@ -50,12 +50,20 @@ class MerchantEvent:
 def merchant_events(changes: Iterable[Change]) -> list[MerchantEvent]:
     """The events of these changes, in their order; changes the merchant is not told of
     (a cancellation, the steps of a refund) give none."""
+    changes = list(changes)
+    # the kinds of the claims paid that were announced by primary key, in one query
+    paid = [
+        c.obj
+        for c in changes
+        if c.model is Claim and c.name == "mark_paid" and isinstance(c.obj, int)
+    ]
+    kinds = dict(Claim.objects.filter(pk__any=paid).values_list("pk", "kind")) if paid else {}
     events = []
     for change in changes:
         event = TOLD_BY.get(change.name) if change.model is Claim else None
         if event is None:
             continue
-        if change.name == "mark_paid" and not _payment_is_news(change.obj):
+        if change.name == "mark_paid" and not _payment_is_news(change.obj, kinds):
             continue
         if isinstance(change.obj, Claim):  # not a primary key, nor the sweep's ClaimRow
             setattr(change.obj, _TOLD, event)
@@ -68,7 +76,7 @@ def last_told(claim: Claim) -> str | None:
     return getattr(claim, _TOLD, None)
 
 
-def _payment_is_news(claim: Claim | int) -> bool:
+def _payment_is_news(claim: Claim | ClaimRow | int, kinds: dict[int, str]) -> bool:
     if isinstance(claim, int):
-        claim = Claim.objects.only("kind").get(pk=claim)
+        return kinds[claim] == RefundKind.RETURN_AND_REFUND
     return claim.kind == RefundKind.RETURN_AND_REFUND and last_told(claim) != "breach"
