@@ -45,8 +45,16 @@ def recreate_database(database_url: str, *, template: str | None = None) -> None
     name = db_name(database_url)
     with psycopg.connect(admin_url(database_url), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        suffix = f' TEMPLATE "{template}"' if template else ""
+        suffix = f' TEMPLATE "{template}"{_file_copy(conn)}' if template else ""
         conn.execute(f'CREATE DATABASE "{name}"{suffix}')
+
+
+def _file_copy(conn) -> str:
+    """` STRATEGY FILE_COPY` where PostgreSQL has it (15+). Its default there, WAL_LOG, writes
+    the whole copy (1.5 GB of dataset) through the WAL: checkpoints and write-back then ran
+    during the timed sweep that followed, and the same code measured 2,900-4,600 items/s
+    from one set to the next. FILE_COPY copies the files and syncs them before it returns."""
+    return " STRATEGY FILE_COPY" if conn.info.server_version >= 150000 else ""
 
 
 def copy_database(database_url: str, suffix: str, *, attempts: int = 1) -> str:
@@ -61,7 +69,7 @@ def copy_database(database_url: str, suffix: str, *, attempts: int = 1) -> str:
         conn.execute(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
         for attempt in range(attempts):
             try:
-                conn.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{name}"')
+                conn.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{name}"{_file_copy(conn)}')
                 break
             except psycopg.errors.ObjectInUse:
                 if attempt == attempts - 1:
