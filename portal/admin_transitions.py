@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -82,6 +82,12 @@ class TransitionAdminMixin:
     change_form_template = "admin/transition_change_form.html"
     transitions: tuple[AdminTransition, ...] = ()
     service_id = ""  # the keyword the services take the object's id by, e.g. "claim_id"
+
+    def __init_subclass__(cls, **kwargs):
+        """An admin with buttons names the keyword (else a click would be a TypeError)."""
+        super().__init_subclass__(**kwargs)
+        if cls.transitions and not cls.service_id:
+            raise ImproperlyConfigured(f"{cls.__name__} has transitions but no service_id")
 
     def available_transitions(self, request, obj) -> list[AdminTransition]:
         if obj is None:

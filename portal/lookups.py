@@ -7,9 +7,19 @@ field in `PortalConfig.ready`; used where a batch's ids are looked up at once (t
 policies and claims, R24).
 
     Policy.objects.filter(pk__any=ids)
+
+Raw set-based SQL (the deadline sweep) writes the same condition with `among`.
 """
 
 from django.db.models import Lookup
+
+
+def among(column: str, values: list, connection, db_type: str) -> tuple[str, list]:
+    """`column` among `values` as SQL and its parameters: `= ANY(%s::db_type[])`, one array,
+    on PostgreSQL; `IN (%s, …)` elsewhere. `values` must not be empty."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s::{db_type}[])", [values]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
 
 
 class Any(Lookup):
@@ -25,6 +35,5 @@ class Any(Lookup):
         values = [field.get_db_prep_value(value, connection, prepared=True) for value in self.rhs]
         if not values:
             return "1 = 0", []  # nothing is among no values (as `__in=[]` is: no row)
-        if connection.vendor == "postgresql":
-            return f"{lhs} = ANY(%s::{field.cast_db_type(connection)}[])", [*params, values]
-        return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*params, *values]
+        sql, values = among(lhs, values, connection, field.cast_db_type(connection))
+        return sql, [*params, *values]

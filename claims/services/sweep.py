@@ -77,6 +77,7 @@ from claims.services import policies
 from enrollment.models import Enrollment
 from portal import changes
 from portal.changes import Change
+from portal.lookups import among
 from portal.rawsql import converter
 
 CHUNK = 2_000  # claims per transaction: bounded lock time, and IN lists well within limits
@@ -189,10 +190,8 @@ def _settle(
 
 
 def _in(column: str, ids: list[int]) -> tuple[str, list]:
-    """`column IN ids` as SQL: one array parameter on PostgreSQL, a list elsewhere."""
-    if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s)", [ids]
-    return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
+    """`column IN ids` as SQL: one array parameter on PostgreSQL (portal.lookups)."""
+    return among(column, ids, connection, Claim._meta.pk.cast_db_type(connection))
 
 
 def _insert_from_claims(
