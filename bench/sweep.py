@@ -43,6 +43,12 @@ def parse_args():
     parser.add_argument(
         "--runs", type=int, default=1, help="sweeps of 10,000 due items, each on a fresh copy"
     )
+    parser.add_argument(
+        "--chunks",
+        default="",
+        help="claims per transaction to compare, e.g. 2000,5000: each run sweeps once with each, "
+        "alternated, each on a fresh copy (default: the sweep's own CHUNK)",
+    )
     return parser.parse_args()
 
 
@@ -129,9 +135,13 @@ def main() -> int:
             f"sweep with nothing due: median {statistics.median(empty) * 1000:.1f} ms "
             f"(target < {TARGET_EMPTY_S:.0f} s: {verdict})"
         )
+        from claims.services.sweep import CHUNK
+
+        sizes = [int(c) for c in args.chunks.split(",") if c.strip()] or [CHUNK]
         rates, per_item = [], []
-        for run in range(args.runs):
-            if run:
+        by_size: dict[int, list[float]] = {size: [] for size in sizes}
+        for run, size in ((r, s) for r in range(args.runs) for s in sizes):
+            if run or size != sizes[0]:
                 connection.close()
                 copy_database(args.database_url)
                 call_command("migrate", verbosity=0)
@@ -141,12 +151,14 @@ def main() -> int:
             counter = QueryCounter()
             start = time.perf_counter()
             with connection.execute_wrapper(counter):
-                result = sweep_deadlines()
+                result = sweep_deadlines(chunk=size)
             seconds = time.perf_counter() - start
             rates.append(due / seconds)
+            by_size[size].append(due / seconds)
             per_item.append(counter.n / due)
             print(
-                f"sweep with {due:,} items due: {seconds:.2f} s ({due / seconds:,.0f} items/s), "
+                f"sweep with {due:,} items due, {size:,} a transaction: {seconds:.2f} s "
+                f"({due / seconds:,.0f} items/s), "
                 f"{counter.n:,} queries ({counter.n / due:.4f} per item), {result.as_dict()}, "
                 f"load average {' '.join(load)}"
             )
@@ -156,7 +168,10 @@ def main() -> int:
                 f"  and again right after: {(time.perf_counter() - start) * 1000:.1f} ms, "
                 f"{again.as_dict()} (idempotent)"
             )
-        if args.runs > 1:
+        if len(sizes) > 1:
+            for size, sized in by_size.items():
+                print(f"  {size:,} a transaction: median {statistics.median(sized):,.0f} items/s")
+        elif args.runs > 1:
             print(
                 f"median of {args.runs}: {statistics.median(rates):,.0f} items/s, "
                 f"{statistics.median(per_item):.4f} queries per item"

@@ -14,7 +14,7 @@ and that was a third of its CPU. `insert_rows` writes the same rows as plain val
   (`ON CONFLICT (…) DO NOTHING`), as `bulk_create(ignore_conflicts=True)` does.
 
 On PostgreSQL the rows travel as one JSON array (json.dumps, in C) read back with
-`json_array_elements(…) WITH ORDINALITY`, each value cast to its column's type, in
+`jsonb_array_elements(…) WITH ORDINALITY`, each value cast to its column's type, in
 statements of 5,000 rows: one short statement to parse whatever the number of rows, and no
 placeholders for psycopg to merge or arrays for it to escape (`bench/bulk_insert.py`:
 multi-row VALUES, arrays to `unnest` and the JSON array side by side). Elsewhere (SQLite),
@@ -32,6 +32,10 @@ from decimal import Decimal
 
 from django.db import connection
 
+# jsonb: the document is parsed once; with `json` each `->>` lexes its row's text again from
+# the start, and a 10-column row was parsed 10 times (issue 10: json_lex and
+# json_array_element_text were a sixth of the sweep's PostgreSQL CPU; bench/bulk_insert.py).
+JSON = "jsonb"
 ROWS_PER_STATEMENT = 5_000  # PostgreSQL: a statement's rows, whatever its width
 PARAMETERS_PER_STATEMENT = 7_500  # SQLite: within its limit of 32,766
 
@@ -89,7 +93,7 @@ def _json(value):
 
 
 def _json_rows(cursor, head, tail, fields, columns, rows, fixed) -> None:
-    """`INSERT … SELECT (r->>0)::uuid, %s, … FROM json_array_elements(%s::json) WITH
+    """`INSERT … SELECT (r->>0)::uuid, %s, … FROM jsonb_array_elements(%s::jsonb) WITH
     ORDINALITY AS e(r, n) ORDER BY n`: the rows as one JSON array, in the order inserted."""
     position = {name: i for i, name in enumerate(columns)}
     select = ", ".join(
@@ -99,7 +103,7 @@ def _json_rows(cursor, head, tail, fields, columns, rows, fixed) -> None:
         for f in fields
     )
     sql = (
-        f"{head}SELECT {select} FROM json_array_elements(%s::json) WITH ORDINALITY "
+        f"{head}SELECT {select} FROM {JSON}_array_elements(%s::{JSON}) WITH ORDINALITY "
         f"AS e(r, n) ORDER BY e.n{tail}"
     )
     constants = [fixed[f.attname] for f in fields if f.attname not in position]

@@ -49,7 +49,13 @@ def parse_args():
     parser.add_argument("--senders", type=int, default=2, help="event sender threads")
     parser.add_argument("--batch", type=int, default=100, help="events per request (load)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (README: 4)")
-    parser.add_argument("--kill-at", type=float, default=0.85, help="fraction of the batch")
+    parser.add_argument(
+        "--kill-at",
+        type=float,
+        default=0.5,
+        help="fraction of the batch applied when the kill is sent (the batch commits a chunk of "
+        "250 events of one type at a time, so 0.5 kills after the 2nd or 3rd chunk)",
+    )
     parser.add_argument("--pg-seconds", type=float, default=24, help="length of the pg scenario")
     parser.add_argument(
         "--pg-fault",
