@@ -168,6 +168,7 @@ def add_globals(**names) -> None:
 
 def environment(**options) -> Environment:
     from portal import formats
+    from portal.jinja2_forms import field_label, field_widget
     from portal.templatetags.portal import actor_role
 
     env = Environment(extensions=["jinja2.ext.i18n"], **options)
@@ -182,6 +183,7 @@ def environment(**options) -> Environment:
     if env.autoescape is True:  # else each call must ask the template (jinja2.ext.i18n's)
         env.globals.update(gettext=gettext, _=gettext)
     env.globals.update(url=url, static=static, languages=languages, **_APP_GLOBALS)
+    env.globals.update(field_label=field_label, field_widget=field_widget)  # the filter forms
     env.filters.update(date=date, display=display, label=label, actor_role=actor_role)
     env.filters.update(  # the same filters as the Django templates' (portal/formats.py)
         money=formats.format_money,
