@@ -337,25 +337,16 @@ def breach_list(request):
 # --- payouts (R35) ---
 
 
-# the columns the list shows, of the payout, claim, refund and order read with it (issue 10)
-_PAYOUT_COLUMNS = (
-    "paid_at",
-    "amount",
-    "alipay_account",
-    "state",  # R115: the merchant sees each payout's state
-    "claim__refund__platform_refund_id",
-    "claim__refund__order__platform_order_id",
-)
-
-
 @require_GET
 @merchant_required
 def payout_list(request):
     form, filters = payout_filters(request.GET)
-    payouts = selectors.payouts_for_shop(shop=request.shop, **filters).only(*_PAYOUT_COLUMNS)
+    payouts = selectors.payouts_for_shop(shop=request.shop, **filters)
     key, descending = form.order(time_key="paid_at")
-    page = keyset_page(payouts, request.GET, key=key, descending=descending)
+    columns = selectors.payout_list_columns(payouts)
+    page = keyset_page(columns, request.GET, key=key, descending=descending)
     page.total, page.more = capped_total(payouts)
+    page.rows = selectors.payout_rows(page.rows)
     months = selectors.payout_months(shop=request.shop)  # from the rollups (issue 10)
     context = {"page": page, "months": months, "form": form}
     return _list_page(request, "claims/payout_list.html", context)
