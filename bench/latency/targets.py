@@ -40,7 +40,8 @@ def pages_to_measure(database_url: str) -> list[Page]:
         def rows(sql, *params):
             return conn.execute(sql, params).fetchall()
 
-        # page 2,000 = rows 99,951..100,000: the cursor is the (issued_at, id) of row 99,950
+        # page 2,000 = the rows after 1,999 pages of PER_PAGE: the cursor is the (issued_at, id)
+        # of the last row before them
         deep = "SELECT issued_at, id FROM claims_policy WHERE shop_id = %s "
         deep += "ORDER BY issued_at DESC, id DESC OFFSET %s LIMIT 1"
         found = rows(deep, BIG_SHOP, 1999 * PER_PAGE - 1)

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from claims.models import BuyerFeedback, Claim, Policy
 from claims.services import decisions
+from portal.pagination import PER_PAGE
 from tests.factories import make_orders
 from tests.platform_api import events as ev
 
@@ -40,13 +41,13 @@ def test_R24_policies_filter_by_status_and_search(merchant, client, shop, rita):
 
 
 def test_policy_pages_are_keyset_paginated(merchant, client, shop):
-    make_orders(client, shop, 60, refunds=False)
+    make_orders(client, shop, PER_PAGE + 10, refunds=False)
     first = merchant.get(reverse("claims:policies"))
-    assert len(first.context["page"]) == 50 and first.context["page"].next_url
+    assert len(first.context["page"]) == PER_PAGE and first.context["page"].next_url
     second = merchant.get(reverse("claims:policies") + first.context["page"].next_url)
     assert len(second.context["page"]) == 10
     seen = {p.pk for p in first.context["page"]} | {p.pk for p in second.context["page"]}
-    assert len(seen) == 60
+    assert len(seen) == PER_PAGE + 10
     back = merchant.get(reverse("claims:policies") + second.context["page"].prev_url)
     assert [p.pk for p in back.context["page"]] == [p.pk for p in first.context["page"]]
 

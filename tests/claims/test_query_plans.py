@@ -44,7 +44,7 @@ LARGE_TABLES = {
     "claims_payout",
     "django_fsm_log_statelog",
 }
-# A page shows 50 rows; the capped count reads up to 1,001. A scan reading more than this
+# A page shows PER_PAGE (25) rows; the capped count reads up to 1,001. A scan reading more than this
 # reads rows it does not show (the filter is not in the index).
 MAX_ROWS_READ = 5_000
 

@@ -53,7 +53,7 @@ def lists(client, shop, rita):
 
 
 def listed(merchant, name: str, sort: str) -> list[int]:
-    """The ids of the list page's rows, in its order (one page: fewer than 50 rows)."""
+    """The ids of the list page's rows, in its order (one page: fewer than PER_PAGE rows)."""
     page = merchant.get(reverse(name), {"sort": sort} if sort else {}).context["page"]
     assert not page.next_url
     return [row.pk for row in page]
