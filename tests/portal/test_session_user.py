@@ -73,3 +73,28 @@ def test_logout_removes_a_cached_session_from_the_cache_and_the_database(client,
     assert cache.get(CachedDbSession.cache_key_prefix + key) is None
     assert not CachedDbSession().exists(key)
     assert client.get(reverse("claims:policies")).status_code == 302
+
+
+@pytest.mark.parametrize("kind", ["own", "group", "both", "none", "inactive", "superuser"])
+def test_a_users_permissions_are_modelbackends_in_one_query(kind, db, django_assert_num_queries):
+    """portal.auth reads a user's own and their groups' permissions with one UNION."""
+    from django.contrib.auth.backends import ModelBackend
+    from django.contrib.auth.models import Group, Permission
+
+    user = get_user_model().objects.create_user(
+        f"{kind}@perm.example", is_active=kind != "inactive", is_superuser=kind == "superuser"
+    )
+    own, shared, both = Permission.objects.order_by("id")[:3]
+    if kind in ("own", "both", "inactive"):
+        user.user_permissions.add(own, both)
+    if kind in ("group", "both", "inactive"):
+        group = Group.objects.create(name=f"reviewers-{kind}")
+        group.permissions.add(shared, both)
+        user.groups.add(group)
+
+    expected = ModelBackend().get_all_permissions(get_user_model().objects.get(pk=user.pk))
+    fresh = get_user_model().objects.get(pk=user.pk)
+    with django_assert_num_queries(0 if kind == "inactive" else 1):
+        got = EmailCaseInsensitiveBackend().get_all_permissions(fresh)
+    assert got == expected
+    assert (len(got) > 0) == (kind not in ("none", "inactive"))
