@@ -37,8 +37,14 @@ DEADLINE_KINDS = (NotificationKind.RECEIPT_DUE_SOON,)
 
 
 class Notification(models.Model):
+    # No index of its own: notification_shop_list_idx (shop, -created_at, -id) leads with it,
+    # and the sweep inserts thousands of notifications at a time (issue 10).
     shop = models.ForeignKey(
-        Shop, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("shop")
+        Shop,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("shop"),
+        db_index=False,
     )
     kind = models.CharField(_("kind"), max_length=24, choices=NotificationKind.choices)
     claim = models.ForeignKey(
