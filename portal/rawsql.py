@@ -11,17 +11,19 @@ field's converters), so a raw row reads the same on every database:
 
 from collections.abc import Callable
 
-from django.db import connection
+from django.db import connection, connections
 
 
-def converter(model, field: str) -> Callable:
-    """value -> the Python value of `model.field` from a raw row of this database."""
+def converter(model, field: str, using=None) -> Callable:
+    """value -> the Python value of `model.field` from a raw row of this database (the
+    default one, or the connection `using` names)."""
+    db = connections[using] if using else connection
     col = model._meta.get_field(field).get_col(model._meta.db_table)
-    converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+    converters = db.ops.get_db_converters(col) + col.get_db_converters(db)
 
     def convert(value):
         for convert_one in converters:
-            value = convert_one(value, col, connection)
+            value = convert_one(value, col, db)
         return value
 
     return convert

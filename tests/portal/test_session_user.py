@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.backends.cached_db import SessionStore as CachedDbSession
 from django.core.cache import cache
+from django.core.exceptions import ObjectDoesNotExist
 from django.test import override_settings
 from django.urls import reverse
 
@@ -20,6 +21,40 @@ def test_a_session_user_comes_with_their_shop(alice, django_assert_num_queries):
     with django_assert_num_queries(1):
         user = EmailCaseInsensitiveBackend().get_user(alice.pk)
         assert merchant_shop(user) == alice.merchant.shop
+
+
+def _fields(instance):
+    return {f.attname: getattr(instance, f.attname) for f in type(instance)._meta.concrete_fields}
+
+
+def test_a_session_user_reads_as_the_orms_select_related_does(alice, django_assert_num_queries):
+    """portal.auth.SessionUserQuery writes the SQL once; each field still reads as the ORM's."""
+    expected = get_user_model().objects.select_related("merchant__shop").get(pk=alice.pk)
+    with django_assert_num_queries(1):
+        user = EmailCaseInsensitiveBackend().get_user(str(alice.pk))
+        merchant = user.merchant
+        assert merchant.user is user
+        shop = merchant.shop
+    assert _fields(user) == _fields(expected)
+    assert _fields(merchant) == _fields(expected.merchant)
+    assert _fields(shop) == _fields(expected.merchant.shop)
+    assert user.date_joined.tzinfo is not None
+    assert not user._state.adding and user._state.db == "default"
+
+
+def test_a_session_user_who_is_no_merchant_has_their_merchant_missing(
+    uma, django_assert_num_queries
+):
+    user = EmailCaseInsensitiveBackend().get_user(uma.pk)
+    assert _fields(user) == _fields(get_user_model().objects.get(pk=uma.pk))
+    with django_assert_num_queries(0), pytest.raises(ObjectDoesNotExist):
+        user.merchant  # noqa: B018 (the attribute's read is the test)
+
+
+def test_no_session_user_for_an_unknown_or_inactive_id(alice, db):
+    assert EmailCaseInsensitiveBackend().get_user(alice.pk + 1000) is None
+    get_user_model().objects.filter(pk=alice.pk).update(is_active=False)
+    assert EmailCaseInsensitiveBackend().get_user(alice.pk) is None
 
 
 def test_a_user_read_elsewhere_gets_their_shop_in_one_query(alice, django_assert_num_queries):

@@ -245,6 +245,7 @@ RAW_SQL_PARAMETERIZED = {
     "portal/db_router.py",  # issue 14: WAL positions (pg_current_wal_lsn, replay LSN)
     "portal/singleton.py",  # issue 14: the scheduler's advisory lock
     "portal/bulk.py",  # issue 10: many rows in one INSERT (the outbox's messages, notifications)
+    "portal/auth.py",  # issue 10: the session's user with their shop, by primary key
 }
 
 
