@@ -167,9 +167,11 @@ def add_globals(**names) -> None:
 
 
 def environment(**options) -> Environment:
+    from django.template.defaultfilters import timeuntil_filter
+
     from portal import formats
     from portal.jinja2_forms import field_label, field_widget
-    from portal.templatetags.portal import actor_role
+    from portal.templatetags.portal import actor_role, percent
 
     env = Environment(extensions=["jinja2.ext.i18n"], **options)
     env.template_class = Template
@@ -185,6 +187,7 @@ def environment(**options) -> Environment:
     env.globals.update(url=url, static=static, languages=languages, **_APP_GLOBALS)
     env.globals.update(field_label=field_label, field_widget=field_widget)  # the filter forms
     env.filters.update(date=date, display=display, label=label, actor_role=actor_role)
+    env.filters.update(percent=percent, timeuntil=timeuntil_filter)
     env.filters.update(  # the same filters as the Django templates' (portal/formats.py)
         money=formats.format_money,
         local_date=formats.format_date,

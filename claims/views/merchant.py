@@ -89,6 +89,9 @@ def policy_detail(request, pk: int):
     time_left = (
         policy.coverage_end - now if policy.coverage_end and policy.coverage_end > now else None
     )
+    feedback_form = FeedbackForm()
+    feedback_form.renderer = FORM_RENDERER
+    # Jinja2, as the claim detail (issue 10: bench/RESULTS.md, "Policy detail").
     return render(
         request,
         "claims/policy_detail.html",
@@ -98,8 +101,9 @@ def policy_detail(request, pk: int):
             "lines": policy.order.lines.all(),
             "claims": policy.claims.select_related("refund").order_by("-submitted_at"),
             "time_left": time_left,
-            "feedback_form": FeedbackForm(),
+            "feedback_form": feedback_form,
         },
+        using="jinja2",
     )
 
 
