@@ -21,6 +21,7 @@ from invoicing.forms import InvoiceFilterForm, InvoiceRequestForm
 from invoicing.models import InvoiceRequest
 from portal.clock import today
 from portal.formkit import user_message
+from portal.jinja2 import FORM_RENDERER
 
 VIEW_PERMISSION = "invoicing.view_invoicerequest"
 
@@ -39,10 +40,13 @@ def records(request):
     )
     # a shop asks for a few invoices a year: the whole list, its total is its length
     page = {"total": len(invoices), "more": False}
+    form.renderer = FORM_RENDERER
+    # Jinja2, as the hot lists (issue 10: bench/RESULTS.md, "Policy detail and invoice records").
     return render(
         request,
         "invoicing/records.html",
         {"invoices": invoices, "form": form, "page": page},
+        using="jinja2",
     )
 
 
