@@ -103,11 +103,19 @@ def _field(model, key: str):
 
 
 def keyset_page(
-    queryset: QuerySet, params, *, key: str, per_page: int = PER_PAGE, descending: bool = True
+    queryset: QuerySet,
+    params,
+    *,
+    key: str,
+    per_page: int = PER_PAGE,
+    descending: bool = True,
+    shape=None,
 ) -> Page:
     """`queryset` ordered by (key, id), descending unless `descending=False`; `params` is
     request.GET (after= / before= cursors). `key` may follow a relation
-    ("claim__submitted_at") and be a time or an amount."""
+    ("claim__submitted_at") and be a time or an amount. `shape`, if given, turns the list of
+    fetched rows (tuples of a values_list, say) into the page's rows, which must then have
+    `.pk` and the key as an attribute path (row.claim.submitted_at)."""
     value_of = attrgetter(key.replace("__", "."))
     on, back = ("lt", "gt") if descending else ("gt", "lt")  # toward older rows / newer
     order = ordering(key, descending)
@@ -146,6 +154,8 @@ def keyset_page(
         has_older = len(rows) > per_page
         rows = rows[:per_page]
         has_newer = after is not None
+    if shape is not None:
+        rows = shape(rows)
     return Page(
         rows=rows,
         next_cursor=_encode(value_of(rows[-1]), rows[-1].pk) if rows and has_older else None,

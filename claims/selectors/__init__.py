@@ -31,6 +31,8 @@ from claims.selectors.merchant import (
     policies_for_shop,
     policy_list_columns,
     policy_rows,
+    refund_list_columns,
+    refund_rows,
     refunds_for_shop,
     refunds_to_count,
 )
@@ -56,6 +58,8 @@ __all__ = [
     "PayoutRow",
     "payout_list_columns",
     "payout_rows",
+    "refund_list_columns",
+    "refund_rows",
     "payouts_for_shop",
     "policies_for_shop",
     "policy_list_columns",

@@ -282,6 +282,81 @@ def payout_rows(columns) -> list[PayoutRow]:
     ]
 
 
+class RefundRow(NamedTuple):
+    """A row of the refund list, shaped like the model (row.claim.state,
+    row.get_reason_display(), `|display("not_covered_reason")` through `_meta`) so the
+    template reads as it did with instances; `claim` is None for a merchant-handled one."""
+
+    pk: int
+    platform_refund_id: str
+    covered: bool
+    requested_at: dt.datetime
+    reason: str
+    amount: Decimal
+    not_covered_reason: str
+    order: "OrderIdRef"
+    claim: "RefundClaimRef | None"
+
+    _meta = RefundRequest._meta
+    get_reason_display = RefundRequest.get_reason_display
+
+
+class RefundClaimRef(NamedTuple):
+    pk: int
+    state: str
+    receipt_due_at: dt.datetime | None
+    review_due_at: dt.datetime  # R32: an overdue review is marked, with the hotline
+    submitted_at: dt.datetime  # the cursor of a list in a claim state
+
+    _meta = Claim._meta
+
+
+def refund_list_columns(refunds: QuerySet) -> QuerySet:
+    """`refunds` (from refunds_for_shop) as tuples of the list's columns, same joins and
+    order: three instances a row (request, order, claim) were the page's largest part."""
+    return refunds.values_list(
+        "pk",
+        "platform_refund_id",
+        "covered",
+        "requested_at",
+        "reason",
+        "amount",
+        "not_covered_reason",
+        "order__platform_order_id",
+        "claim__pk",
+        "claim__state",
+        "claim__receipt_due_at",
+        "claim__review_due_at",
+        "claim__submitted_at",
+        named=True,
+    )
+
+
+def refund_rows(columns) -> list[RefundRow]:
+    return [
+        RefundRow(
+            c.pk,
+            c.platform_refund_id,
+            c.covered,
+            c.requested_at,
+            c.reason,
+            c.amount,
+            c.not_covered_reason,
+            OrderIdRef(c.order__platform_order_id),
+            None
+            if c.claim__pk is None
+            else RefundClaimRef(
+                c.claim__pk,
+                c.claim__state,
+                c.claim__receipt_due_at,
+                c.claim__review_due_at,
+                c.claim__submitted_at,
+            ),
+        )
+        for c in columns
+    ]
+
+
 def feedback_for_shop(*, shop, state: str = "", category: str = "") -> QuerySet:
     """R60: the shop's reports of buyers, newest first, by outcome and problem."""
     reports = BuyerFeedback.objects.filter(shop=shop)
