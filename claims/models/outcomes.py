@@ -63,7 +63,8 @@ class Payout(FSMModelMixin, models.Model):
         verbose_name_plural = _("claim payouts")
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payout_positive")]
         indexes = [
-            models.Index(fields=["shop", "-paid_at"]),
+            # the list's order, ties by id: its page and its count read the index alone
+            models.Index(fields=["shop", "-paid_at", "-id"], name="payout_shop_paid_at_idx"),
             # the list sorted by amount, either way (issue 11)
             models.Index(fields=["shop", "-amount", "-id"], name="payout_shop_amount_idx"),
             models.Index(fields=["state", "paid_at"], name="payout_state_paid_at"),
