@@ -13,7 +13,7 @@ class SessionUserQuery:
     """The user, their merchant binding and its shop in one statement, as
     `select_related("merchant__shop").get(pk=…)` gives them, with the SQL written once per
     database instead of compiled by the ORM on every request (issue 10: 0.74 → 0.27 ms a
-    request, /tmp measurements in bench/RESULTS.md). Columns come from the models' fields,
+    request, bench/auth_queries.py). Columns come from the models' fields,
     so a new field is read without a change here."""
 
     ALIASES = ("u", "m", "s")
@@ -86,7 +86,7 @@ class PermissionsQuery:
     """ModelBackend's permissions of a user who is not a superuser, their own and their
     groups', as `app_label.codename` strings: one statement written once per database
     (issue 10: the ORM's UNION of two joins cost 1.35 ms a request in-process, this 0.30 ms;
-    /tmp measurements in bench/RESULTS.md). Every admin page asks for them."""
+    bench/auth_queries.py). Every admin page asks for them."""
 
     def __init__(self):
         self._sql = {}  # database alias -> sql
