@@ -3,6 +3,8 @@
 import html
 import re
 
+from django.template.loader import render_to_string
+
 
 def normal(page: str) -> str:
     """The page as a browser reads it: entities decoded, whitespace between tags dropped,
@@ -10,6 +12,13 @@ def normal(page: str) -> str:
     page = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "csrf", page)
     page = html.unescape(page)
     return re.sub(r"\s+", " ", re.sub(r">\s+<", "><", page)).strip()
+
+
+def django_templates_page(response, template: str, keys, **replace) -> str:
+    """`template` rendered as a Django template with the context the view gave its Jinja2
+    page (the `keys` of it, `replace` overriding some), for the request the view answered."""
+    context = {key: response.context[key] for key in keys} | replace
+    return render_to_string(template, context, request=response.wsgi_request, using="django")
 
 
 SCRIPT = '<script>alert("x")</script>'  # put in a shown field; the page must escape it (R3)

@@ -4,11 +4,10 @@ both languages, escaped (R3, R43, R102)."""
 
 import pytest
 from django.conf import settings
-from django.template.loader import render_to_string
 from django.urls import reverse
 
 from claims.forms import FeedbackForm
-from tests.claims.same_page import SCRIPT, assert_escaped, normal
+from tests.claims.same_page import SCRIPT, assert_escaped, django_templates_page, normal
 
 pytestmark = pytest.mark.django_db
 
@@ -27,10 +26,9 @@ _CONTEXT = (
 def _both(merchant, claim):
     response = merchant.get(reverse("claims:claim", args=[claim.pk]))
     assert response.status_code == 200
-    context = {key: response.context[key] for key in _CONTEXT}
-    context["feedback_form"] = FeedbackForm()  # the Django page with Django's form renderer
-    django_page = render_to_string(
-        "claims/claim_detail.html", context, request=response.wsgi_request, using="django"
+    # the Django page with Django's form renderer
+    django_page = django_templates_page(
+        response, "claims/claim_detail.html", _CONTEXT, feedback_form=FeedbackForm()
     )
     return response.content.decode(), django_page
 

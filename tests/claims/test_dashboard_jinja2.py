@@ -3,10 +3,9 @@ showed: the same page, text, links, charts and numbers, in both languages, escap
 
 import pytest
 from django.conf import settings
-from django.template.loader import render_to_string
 from django.urls import reverse
 
-from tests.claims.same_page import SCRIPT, assert_escaped, normal
+from tests.claims.same_page import SCRIPT, assert_escaped, django_templates_page, normal
 
 pytestmark = pytest.mark.django_db
 
@@ -18,10 +17,7 @@ def test_the_jinja2_dashboard_is_the_django_templates_page(
     merchant.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     response = merchant.get(reverse("claims:dashboard"))
     assert response.status_code == 200
-    context = {key: response.context[key] for key in ("board", "now")}
-    django_page = render_to_string(
-        "claims/dashboard.html", context, request=response.wsgi_request, using="django"
-    )
+    django_page = django_templates_page(response, "claims/dashboard.html", ("board", "now"))
 
     body = response.content.decode()
     assert ("待您处理" if language == "zh-hans" else "Needs your action") in body

@@ -6,13 +6,12 @@ import datetime as dt
 
 import pytest
 from django.conf import settings
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from claims.forms import FeedbackForm
 from claims.models import Policy
-from tests.claims.same_page import SCRIPT, assert_escaped, normal
+from tests.claims.same_page import SCRIPT, assert_escaped, django_templates_page, normal
 from tests.factories import make_orders
 
 pytestmark = pytest.mark.django_db
@@ -23,10 +22,9 @@ _CONTEXT = ("policy", "status", "lines", "claims", "time_left", "feedback_form")
 def _both(merchant, policy):
     response = merchant.get(reverse("claims:policy", args=[policy.pk]))
     assert response.status_code == 200
-    context = {key: response.context[key] for key in _CONTEXT}
-    context["feedback_form"] = FeedbackForm()  # the Django page with Django's form renderer
-    django_page = render_to_string(
-        "claims/policy_detail.html", context, request=response.wsgi_request, using="django"
+    # the Django page with Django's form renderer
+    django_page = django_templates_page(
+        response, "claims/policy_detail.html", _CONTEXT, feedback_form=FeedbackForm()
     )
     return response.content.decode(), django_page
 

@@ -7,12 +7,11 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
-from django.template.loader import render_to_string
 from django.urls import reverse
 
 from invoicing import services
 from invoicing.forms import InvoiceFilterForm
-from tests.claims.same_page import SCRIPT, assert_escaped, normal
+from tests.claims.same_page import SCRIPT, assert_escaped, django_templates_page, normal
 from tests.invoicing.helpers import PAPER, issue, ship
 
 pytestmark = pytest.mark.django_db
@@ -38,10 +37,11 @@ def _both(client, alice, params=None, language="zh-hans"):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     response = client.get(RECORDS, params or {})
     assert response.status_code == 200
-    context = {key: response.context[key] for key in ("invoices", "page")}
-    context["form"] = InvoiceFilterForm(params or {})  # Django's default form renderer
-    django_page = render_to_string(
-        "invoicing/records.html", context, request=response.wsgi_request, using="django"
+    django_page = django_templates_page(  # the form with Django's default renderer
+        response,
+        "invoicing/records.html",
+        ("invoices", "page"),
+        form=InvoiceFilterForm(params or {}),
     )
     return response.content.decode(), django_page
 
