@@ -4,6 +4,8 @@ Every view goes through enrollment.scoping (R100): `merchant_required` sets requ
 every object comes through `shop_get_or_404`, so another shop's id is a 404.
 """
 
+from functools import partial
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -64,12 +66,12 @@ def policy_list(request):
     form, policies = _policies(request)
     key, descending = form.order(time_key="issued_at")
     columns = selectors.policy_list_columns(policies)
-    page = keyset_page(columns, request.GET, key=key, descending=descending)
+    rows = partial(selectors.policy_rows, now=timezone.now())
+    page = keyset_page(columns, request.GET, key=key, descending=descending, shape=rows)
     # in coverage (R24): (shop, claim_status, coverage_end) holds exactly the rows counted;
     # in the page's order the planner reads every one of them by a bitmap scan and sorts
     in_order = getattr(form, "cleaned_data", {}).get("status") != PolicyStatus.IN_COVERAGE
     page.total, page.more = capped_total(policies, in_order=in_order)
-    page.rows = selectors.policy_rows(page.rows, now=timezone.now())
     return _list_page(request, "claims/policy_list.html", {"form": form, "page": page})
 
 
@@ -332,9 +334,10 @@ def payout_list(request):
     payouts = selectors.payouts_for_shop(shop=request.shop, **filters)
     key, descending = form.order(time_key="paid_at")
     columns = selectors.payout_list_columns(payouts)
-    page = keyset_page(columns, request.GET, key=key, descending=descending)
+    page = keyset_page(
+        columns, request.GET, key=key, descending=descending, shape=selectors.payout_rows
+    )
     page.total, page.more = capped_total(payouts)
-    page.rows = selectors.payout_rows(page.rows)
     months = selectors.payout_months(shop=request.shop)  # from the rollups (issue 10)
     context = {"page": page, "months": months, "form": form}
     return _list_page(request, "claims/payout_list.html", context)
