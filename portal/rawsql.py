@@ -11,13 +11,16 @@ field's converters), so a raw row reads the same on every database:
 
 from collections.abc import Callable
 
-from django.db import connection, connections
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.utils.connection import ConnectionProxy
 
 
 def converter(model, field: str, using=None) -> Callable:
     """value -> the Python value of `model.field` from a raw row of this database (the
     default one, or the connection `using` names)."""
-    db = connections[using] if using else connection
+    # resolved when called, in the calling thread, as django.db.connection is: a converter
+    # may be kept (portal.auth) and called from any thread
+    db = ConnectionProxy(connections, using or DEFAULT_DB_ALIAS)
     col = model._meta.get_field(field).get_col(model._meta.db_table)
     converters = db.ops.get_db_converters(col) + col.get_db_converters(db)
 
