@@ -37,7 +37,7 @@ class Payout(FSMModelMixin, models.Model):
     claim = models.OneToOneField(
         Claim, on_delete=models.PROTECT, related_name="payout", verbose_name=_("claim")
     )
-    # No index of its own: (shop, -paid_at) and (shop, -amount, -id) in Meta lead with it,
+    # No index of its own: (shop, -paid_at, -id) and (shop, -amount, -id) in Meta lead with it,
     # and the sweep inserts a payout per approved claim (issue 10).
     shop = models.ForeignKey(
         Shop,
