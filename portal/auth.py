@@ -9,7 +9,21 @@ from django.db import connections, router
 from portal.rawsql import converter
 
 
-class SessionUserQuery:
+class _BuiltPerDatabase:
+    """A statement written once per database (by `_build(using)`), for the database the
+    router reads `model` from."""
+
+    def __init__(self):
+        self._built = {}  # database alias -> what _build gave
+
+    def built(self, model):
+        using = router.db_for_read(model)
+        if using not in self._built:
+            self._built[using] = self._build(using)
+        return using, self._built[using]
+
+
+class SessionUserQuery(_BuiltPerDatabase):
     """The user, their merchant binding and its shop in one statement, as
     `select_related("merchant__shop").get(pk=…)` gives them, with the SQL written once per
     database instead of compiled by the ORM on every request (issue 10: 0.74 → 0.27 ms a
@@ -17,9 +31,6 @@ class SessionUserQuery:
     so a new field is read without a change here."""
 
     ALIASES = ("u", "m", "s")
-
-    def __init__(self):
-        self._built = {}  # database alias -> (sql, [(model, attnames, converters, pk_at)])
 
     @staticmethod
     def models():
@@ -46,16 +57,13 @@ class SessionUserQuery:
             f" LEFT JOIN {qn(shop._meta.db_table)} s ON s.{shop_pk} = m.{to_shop}"
             f" WHERE u.{user_pk} = %s"
         )
-        return sql, parts
+        return sql, parts  # parts: [(model, attnames, converters, pk_at)]
 
     def get(self, user_id):
         """The user with `user.merchant` and `user.merchant.shop` cached (a user who is no
         merchant gets `merchant` cached as missing, as select_related does), or None."""
         user_model, merchant_model, _ = self.models()
-        using = router.db_for_read(user_model)
-        if using not in self._built:
-            self._built[using] = self._build(using)
-        sql, parts = self._built[using]
+        using, (sql, parts) = self.built(user_model)
         connection = connections[using]
         with connection.cursor() as cursor:
             cursor.execute(sql, [user_model._meta.pk.to_python(user_id)])
@@ -82,14 +90,11 @@ class SessionUserQuery:
 SESSION_USER = SessionUserQuery()
 
 
-class PermissionsQuery:
+class PermissionsQuery(_BuiltPerDatabase):
     """ModelBackend's permissions of a user who is not a superuser, their own and their
     groups', as `app_label.codename` strings: one statement written once per database
     (issue 10: the ORM's UNION of two joins cost 1.35 ms a request in-process, this 0.30 ms;
     bench/auth_queries.py). Every admin page asks for them."""
-
-    def __init__(self):
-        self._sql = {}  # database alias -> sql
 
     def _build(self, using) -> str:
         qn = connections[using].ops.quote_name
@@ -114,10 +119,7 @@ class PermissionsQuery:
         )
 
     def get(self, user_id) -> set[str]:
-        using = router.db_for_read(Permission)
-        if using not in self._sql:
-            self._sql[using] = self._build(using)
-        sql = self._sql[using]
+        using, sql = self.built(Permission)
         connection = connections[using]
         with connection.cursor() as cursor:
             cursor.execute(sql, [user_id, user_id])
