@@ -79,10 +79,18 @@ def _url_with_pk(name: str, prefix: str, urlconf, language: str) -> str:
     return reverse(name, args=[_PK])
 
 
+@cache
+def _url_alone(name: str, prefix: str, urlconf, language: str) -> str:
+    return reverse(name)
+
+
 def url(name: str, *args, **kwargs) -> str:
-    """`{% url name arg %}`; a URL of one object id is reversed once, then filled in."""
-    if len(args) == 1 and type(args[0]) is int and not kwargs:
+    """`{% url name arg %}`; a URL of no argument is reversed once (the navigation's ten,
+    0.02 ms each), and a URL of one object id is reversed once, then filled in."""
+    if not kwargs and (not args or (len(args) == 1 and type(args[0]) is int)):
         here = _locale()
+        if not args:
+            return _url_alone(name, here.script_prefix, here.urlconf, here.language)
         pattern = _url_with_pk(name, here.script_prefix, here.urlconf, here.language)
         return pattern.replace(str(_PK), str(args[0]))
     return reverse(name, args=args or None, kwargs=kwargs or None)
@@ -131,14 +139,17 @@ def _translated_alone(message: str, language: str | None) -> Markup:
     return _translated(message, language) % {}
 
 
-def _forget_translations(*, setting, **kwargs) -> None:
-    """Tests that change the languages or catalogs (Django resets its own caches then)."""
+def _forget_cached(*, setting, **kwargs) -> None:
+    """Tests that change the languages, catalogs or URLs (Django resets its own caches then)."""
     if setting in ("LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS"):
         _translated.cache_clear()
         _translated_alone.cache_clear()
+    if setting == "ROOT_URLCONF":
+        _url_alone.cache_clear()
+        _url_with_pk.cache_clear()
 
 
-setting_changed.connect(_forget_translations)
+setting_changed.connect(_forget_cached)
 
 
 def gettext(message: str, **variables) -> Markup:
