@@ -56,13 +56,24 @@ def test_the_list_tells_each_notification_in_the_readers_language(
     assert unread_badge(body) == "2"
 
 
-def test_the_unread_count_costs_one_query_per_page(merchant, decided):
+def test_the_unread_count_is_read_with_the_session_user_in_no_query_of_its_own(merchant, decided):
+    """issue 10: a scalar subquery of portal.auth's session user query."""
     for name in ("claims:dashboard", "claims:refunds", "claims:breaches", "enrollment:overview"):
         with CaptureQueriesContext(connection) as queries:
             body = merchant.get(reverse(name)).content.decode()
         counted = [q["sql"] for q in queries if "notifications_notification" in q["sql"]]
         assert len(counted) == 1 and "COUNT" in counted[0], name
+        assert "auth_user" in counted[0], name  # the session user's own statement
         assert unread_badge(body) == "2", name
+
+
+def test_the_unread_count_follows_each_change_on_the_next_page(merchant, decided, shop):
+    for step, note in enumerate(decided.order_by("pk"), start=1):
+        Notification.objects.filter(pk=note.pk).update(read_at=note.created_at)
+        body = merchant.get(reverse("claims:refunds")).content.decode()
+        expected = Notification.objects.filter(shop=shop, read_at__isnull=True).count()
+        assert expected == 2 - step
+        assert unread_badge(body) == (str(expected) if expected else None)
 
 
 def test_a_page_without_the_navigation_never_counts(client, decided):

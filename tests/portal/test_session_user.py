@@ -12,8 +12,13 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.test import override_settings
 from django.urls import reverse
 
+from django.utils import timezone
+
+from enrollment.models import Shop
 from enrollment.scoping import merchant_shop
-from portal.auth import EmailCaseInsensitiveBackend
+from notifications.models import Notification, NotificationKind
+from notifications.selectors import unread_count
+from portal.auth import EmailCaseInsensitiveBackend, session_figures
 from tests.portal.test_settings import ROOT
 
 
@@ -40,6 +45,21 @@ def test_a_session_user_reads_as_the_orms_select_related_does(alice, django_asse
     assert _fields(shop) == _fields(expected.merchant.shop)
     assert user.date_joined.tzinfo is not None
     assert not user._state.adding and user._state.db == "default"
+
+
+def test_a_session_user_comes_with_the_figures_apps_read_with_the_shop(
+    alice, django_assert_num_queries
+):
+    """notifications.apps adds the unread count: read in the same statement (issue 10)."""
+    shop = alice.merchant.shop
+    Notification.objects.create(shop=shop, kind=NotificationKind.PAID, created_at=timezone.now())
+    with django_assert_num_queries(1):
+        user = EmailCaseInsensitiveBackend().get_user(alice.pk)
+        figures = session_figures(merchant_shop(user))
+    assert figures == {"unread_notifications": unread_count(shop_id=shop.pk)} == {
+        "unread_notifications": 1
+    }
+    assert session_figures(Shop.objects.get(pk=shop.pk)) == {}  # a shop read any other way
 
 
 def test_a_session_user_who_is_no_merchant_has_their_merchant_missing(
