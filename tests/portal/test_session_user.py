@@ -11,7 +11,6 @@ from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist
 from django.test import override_settings
 from django.urls import reverse
-
 from django.utils import timezone
 
 from enrollment.models import Shop
@@ -56,9 +55,11 @@ def test_a_session_user_comes_with_the_figures_apps_read_with_the_shop(
     with django_assert_num_queries(1):
         user = EmailCaseInsensitiveBackend().get_user(alice.pk)
         figures = session_figures(merchant_shop(user))
-    assert figures == {"unread_notifications": unread_count(shop_id=shop.pk)} == {
-        "unread_notifications": 1
-    }
+    assert (
+        figures
+        == {"unread_notifications": unread_count(shop_id=shop.pk)}
+        == {"unread_notifications": 1}
+    )
     assert session_figures(Shop.objects.get(pk=shop.pk)) == {}  # a shop read any other way
 
 
