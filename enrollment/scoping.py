@@ -61,6 +61,17 @@ def shop_get_or_404(request, queryset: QuerySet | type[Model], *, via: str = "sh
         raise Http404 from None
 
 
+def shop_read_or_404(request, read, *, pk):
+    """`shop_get_or_404` for a read written once (portal.rawsql.JoinedRead) whose `where` is
+    ("pk", "shop"): the object only if it is of the request's shop, else a 404 (R100)."""
+    if read.where != ("pk", "shop"):
+        raise ValueError("a scoped read must compare the object's pk and its shop")
+    found = read.get(pk, request.shop.pk)
+    if found is None:
+        raise Http404
+    return found
+
+
 def private_file_owner_or_404(request, model: type[Model], *, staff_permission: str, pk):
     """R100/R102: a private file's record, for staff holding `staff_permission` or a merchant
     of the record's shop; anyone else, signed in or not, gets a 404."""

@@ -4,41 +4,30 @@ with their shop."""
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
-from django.db import connections, router
+from django.db import connections
 
-from portal.rawsql import converter
-
-
-class _BuiltPerDatabase:
-    """A statement written once per database (by `_build(using)`), for the database the
-    router reads `model` from."""
-
-    def __init__(self):
-        self._built = {}  # database alias -> what _build gave
-
-    def built(self, model):
-        using = router.db_for_read(model)
-        if using not in self._built:
-            self._built[using] = self._build(using)
-        return using, self._built[using]
+from portal.rawsql import BuiltPerDatabase, JoinedRead
 
 
-class SessionUserQuery(_BuiltPerDatabase):
+class SessionUserQuery(JoinedRead):
     """The user, their merchant binding and its shop in one statement, as
     `select_related("merchant__shop").get(pk=…)` gives them, with the SQL written once per
     database instead of compiled by the ORM on every request (issue 10: 0.74 → 0.27 ms a
     request, bench/auth_queries.py). Columns come from the models' fields,
-    so a new field is read without a change here.
+    so a new field is read without a change here; a user who is no merchant gets
+    `merchant` cached as missing, as select_related does.
 
     An app may add a figure of the shop that every page shows (`read_with_shop`): a scalar
     subquery of the same statement, so the page shell pays no query of its own for it
     (issue 10: the navigation's unread count, 0.48 ms a page as a query of its own)."""
 
-    ALIASES = ("u", "m", "s")
-
     def __init__(self):
-        super().__init__()
+        super().__init__(None, "merchant__shop", where=("pk",))
         self._figures = {}  # name -> build(quote_name, shop_id_sql) -> a scalar subquery
+
+    @property
+    def model(self):
+        return get_user_model()  # not at import: the settings may name another
 
     def read_with_shop(self, name: str, build) -> None:
         """Read `build(quote_name, shop_id_sql)`, a scalar subquery, with the session's shop;
@@ -46,63 +35,16 @@ class SessionUserQuery(_BuiltPerDatabase):
         self._figures[name] = build
         self._built.clear()
 
-    @staticmethod
-    def models():
-        user = get_user_model()
-        merchant = user._meta.get_field("merchant").related_model
-        return user, merchant, merchant._meta.get_field("shop").related_model
+    def _extra_columns(self, quote_name, alias_of):
+        names = list(self._figures)
+        shop = self.model._meta.get_field("merchant").related_model._meta.get_field("shop")
+        shop_id = f"{alias_of('merchant__shop')}.{quote_name(shop.target_field.column)}"
+        return names, [self._figures[name](quote_name, shop_id) for name in names]
 
-    def _build(self, using):
-        qn = connections[using].ops.quote_name
-        user, merchant, shop = self.models()
-        parts, columns = [], []
-        for model, alias in zip((user, merchant, shop), self.ALIASES, strict=True):
-            fields = model._meta.concrete_fields
-            columns += [f"{alias}.{qn(f.column)}" for f in fields]
-            converters = [converter(model, f.name, using) for f in fields]
-            pk_at = fields.index(model._meta.pk)
-            parts.append((model, [f.attname for f in fields], converters, pk_at))
-        user_pk, shop_pk = qn(user._meta.pk.column), qn(shop._meta.pk.column)
-        to_user = qn(merchant._meta.get_field("user").column)
-        to_shop = qn(merchant._meta.get_field("shop").column)
-        figures = list(self._figures)
-        columns += [self._figures[name](qn, f"s.{shop_pk}") for name in figures]
-        sql = (
-            f"SELECT {', '.join(columns)} FROM {qn(user._meta.db_table)} u"
-            f" LEFT JOIN {qn(merchant._meta.db_table)} m ON m.{to_user} = u.{user_pk}"
-            f" LEFT JOIN {qn(shop._meta.db_table)} s ON s.{shop_pk} = m.{to_shop}"
-            f" WHERE u.{user_pk} = %s"
-        )
-        return sql, parts, figures  # parts: [(model, attnames, converters, pk_at)]
-
-    def get(self, user_id):
-        """The user with `user.merchant` and `user.merchant.shop` cached (a user who is no
-        merchant gets `merchant` cached as missing, as select_related does), or None."""
-        user_model, merchant_model, _ = self.models()
-        using, (sql, parts, figures) = self.built(user_model)
-        connection = connections[using]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [user_model._meta.pk.to_python(user_id)])
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        instances, start = [], 0
-        for model, attnames, converters, pk_at in parts:
-            values = row[start : start + len(attnames)]
-            start += len(attnames)
-            if values[pk_at] is None:  # the LEFT JOIN found no row
-                instances.append(None)
-                continue
-            values = [convert(value) for convert, value in zip(converters, values, strict=True)]
-            instances.append(model.from_db(using, attnames, values))
-        user, merchant, shop = instances
+    def _read_extra(self, instances, extra):
+        _user, _merchant, shop = instances
         if shop is not None:
-            shop._session_figures = dict(zip(figures, row[start:], strict=True))
-        user_model._meta.get_field("merchant").set_cached_value(user, merchant)
-        if merchant is not None:
-            merchant_model._meta.get_field("user").set_cached_value(merchant, user)
-            merchant_model._meta.get_field("shop").set_cached_value(merchant, shop)
-        return user
+            shop._session_figures = extra
 
 
 SESSION_USER = SessionUserQuery()
@@ -114,7 +56,7 @@ def session_figures(shop) -> dict:
     return getattr(shop, "_session_figures", {})
 
 
-class PermissionsQuery(_BuiltPerDatabase):
+class PermissionsQuery(BuiltPerDatabase):
     """ModelBackend's permissions of a user who is not a superuser, their own and their
     groups', as `app_label.codename` strings: one statement written once per database
     (issue 10: the ORM's UNION of two joins cost 1.35 ms a request in-process, this 0.30 ms;

@@ -17,6 +17,7 @@ from claims.selectors.figures import (
     shop_window,
 )
 from claims.selectors.merchant import (
+    CLAIM_PAGE,
     BuyerRef,
     OrderRef,
     PayoutRow,
@@ -43,6 +44,7 @@ from claims.selectors.queue import (
 )
 
 __all__ = [
+    "CLAIM_PAGE",
     "BuyerHistory",
     "BuyerRef",
     "OrderRef",

@@ -1,0 +1,75 @@
+"""portal.rawsql.JoinedRead writes a select_related read once per database (issue 10); what
+it reads is what the ORM's select_related reads, related caches and missing rows included.
+The claim page reads its claim this way (claims.selectors.CLAIM_PAGE), scoped by shop (R100)."""
+
+import pytest
+from django.core.exceptions import ObjectDoesNotExist
+
+from claims.models import Claim
+from claims.selectors import CLAIM_PAGE
+from claims.services import decisions
+from portal.rawsql import JoinedRead
+from tests.factories import make_orders
+
+pytestmark = pytest.mark.django_db
+
+RELATED = ("refund", "refund__order", "refund__line", "payout", "compensation")
+
+
+def _fields(instance):
+    return {f.attname: getattr(instance, f.attname) for f in type(instance)._meta.concrete_fields}
+
+
+def _related(claim) -> dict:
+    """Each related object as select_related left it: its fields, or None if missing."""
+    seen = {}
+    for path in RELATED:
+        obj = claim
+        for name in path.split("__"):
+            obj = getattr(obj, name, None)
+        seen[path] = None if obj is None else _fields(obj)
+    return seen
+
+
+@pytest.fixture
+def claims(client, shop, rita):
+    """Four claims of alice's shop: RO0 approved and paid (a payout, no return), the rest
+    in review (no payout, no compensation)."""
+    make_orders(client, shop, 4)
+    paid = Claim.objects.get(refund__platform_refund_id="RO0")
+    decisions.claim_approve(claim_id=paid.pk, actor=rita)
+    return Claim.objects.filter(shop=shop).order_by("pk")
+
+
+def test_the_claim_page_reads_each_claim_as_the_orms_select_related_does(
+    claims, shop, django_assert_num_queries
+):
+    paid = 0
+    for expected in claims.select_related(*RELATED):
+        with django_assert_num_queries(1):
+            got = CLAIM_PAGE.get(expected.pk, shop.pk)
+            assert _related(got) == _related(expected)  # no more query: each one cached
+            assert got.refund.claim is got  # a one-to-one's other side, as select_related
+        assert _fields(got) == _fields(expected)
+        assert got._state.db == "default" and not got._state.adding
+        paid += getattr(got, "payout", None) is not None
+    assert paid == 1
+
+
+def test_a_missing_reverse_one_to_one_reads_as_missing(claims, shop, django_assert_num_queries):
+    in_review = claims.get(refund__platform_refund_id="RO1")
+    got = CLAIM_PAGE.get(in_review.pk, shop.pk)
+    with django_assert_num_queries(0), pytest.raises(ObjectDoesNotExist):
+        got.payout  # noqa: B018 (the attribute's read is the test)
+    assert getattr(got, "compensation", None) is None
+
+
+def test_another_shops_claim_or_an_unknown_id_reads_as_nothing(claims, shop):
+    claim = claims.first()
+    assert CLAIM_PAGE.get(claim.pk, shop.pk + 1000) is None
+    assert CLAIM_PAGE.get(claim.pk + 1000, shop.pk) is None
+
+
+def test_a_many_valued_relation_is_refused():
+    with pytest.raises(ValueError, match="no single related object"):
+        JoinedRead(Claim, "evidence", where=("pk",)).get(1)
