@@ -14,6 +14,8 @@ from django.db.models import Model, QuerySet
 from django.utils import timezone
 from django_fsm_log.models import StateLog
 
+from portal.rawsql import JoinedRead
+
 # A transition the platform reports late is dated when it happened, not when it arrived.
 LATE_AFTER = dt.timedelta(minutes=1)
 
@@ -57,3 +59,15 @@ def timeline(obj: Model) -> QuerySet[StateLog]:
         .select_related("by", "by__merchant", "content_type")
         .order_by("id")
     )
+
+
+# timeline()'s read, written once (issue 10: the ORM compiled its three joins on every claim
+# page, 1.8 ms a page)
+_TIMELINE = JoinedRead(
+    StateLog, "by__merchant", "content_type", where=("content_type", "object_id"), order_by=("id",)
+)
+
+
+def timeline_entries(obj: Model) -> list[StateLog]:
+    """`timeline(obj)` as a list, for a page: the same rows, the same related objects."""
+    return _TIMELINE.all(ContentType.objects.get_for_model(obj).pk, obj.pk)

@@ -66,12 +66,15 @@ class JoinedRead(BuiltPerDatabase):
     one-to-ones. Every concrete field of every model is read, through the ORM's converters,
     and the related caches are set as select_related sets them (a missing row of a LEFT JOIN
     caches None), so the instances behave as the ORM's. `where` names the fields compared
-    with `get`'s values, in order; `get` returns None when no row matches.
+    with `get`'s (or `all`'s) values, in order; `get` returns None when no row matches,
+    `all` every row in the order of the fields `order_by` names.
     """
 
-    def __init__(self, model, *paths: str, where: tuple[str, ...] = ("pk",)):
+    def __init__(
+        self, model, *paths: str, where: tuple[str, ...] = ("pk",), order_by: tuple[str, ...] = ()
+    ):
         super().__init__()
-        self._model, self.paths, self.where = model, paths, where
+        self._model, self.paths, self.where, self.order_by = model, paths, where, order_by
 
     @property
     def model(self):
@@ -134,24 +137,39 @@ class JoinedRead(BuiltPerDatabase):
         at_path = self._at_path
         names, extra = self._extra_columns(qn, lambda path: joined[at_path[path]].alias)
         meta = self.model._meta
-        wheres = [meta.pk if name == "pk" else meta.get_field(name) for name in self.where]
+
+        def field(name):
+            return meta.pk if name == "pk" else meta.get_field(name)
+
+        wheres = [field(name) for name in self.where]
         sql = (
             f"SELECT {', '.join(columns + extra)} FROM {qn(meta.db_table)} t0"
             + "".join(node.join for node in joined)
             + " WHERE "
-            + " AND ".join(f"t0.{qn(field.column)} = %s" for field in wheres)
+            + " AND ".join(f"t0.{qn(f.column)} = %s" for f in wheres)
         )
+        if self.order_by:
+            sql += " ORDER BY " + ", ".join(f"t0.{qn(field(n).column)}" for n in self.order_by)
         return sql, parts, names, wheres
 
-    def get(self, *values):
-        """The instance, its related objects cached, or None."""
+    def _rows(self, values, many: bool):
         using, (sql, parts, names, wheres) = self.built(self.model)
         params = [field.to_python(v) for field, v in zip(wheres, values, strict=True)]
         with connections[using].cursor() as cursor:
             cursor.execute(sql, params)
-            row = cursor.fetchone()
-        if row is None:
-            return None
+            rows = cursor.fetchall() if many else [cursor.fetchone()]
+        return [self._instance(using, parts, names, row) for row in rows if row is not None]
+
+    def get(self, *values):
+        """The instance, its related objects cached, or None."""
+        found = self._rows(values, many=False)
+        return found[0] if found else None
+
+    def all(self, *values) -> list:
+        """Every instance, in `order_by`'s order, their related objects cached."""
+        return self._rows(values, many=True)
+
+    def _instance(self, using, parts, names, row):
         instances, start = [], 0
         for node, attnames, converters, pk_at in parts:
             values = row[start : start + len(attnames)]

@@ -14,6 +14,8 @@ from claims.models import (
     BuyerFeedback,
     Claim,
     ClaimState,
+    Evidence,
+    EvidenceKind,
     Order,
     OrderLine,
     Payout,
@@ -31,6 +33,30 @@ from portal.rawsql import JoinedRead
 CLAIM_PAGE = JoinedRead(
     Claim, "refund__order", "refund__line", "payout", "compensation", where=("pk", "shop")
 )
+
+
+class Photo(NamedTuple):
+    """What a gallery shows of an evidence image (its file only through the private view)."""
+
+    pk: int
+    original_name: str
+
+
+def claim_photos(claim: Claim) -> tuple[list[Photo], list[Photo]]:
+    """The buyer's photos of the claim's request and the merchant's refusal photos, in one
+    query (R43, R36; issue 10: two queries were 0.7 ms each), each list in upload order."""
+    rows = (
+        Evidence.objects.filter(
+            Q(refund_id=claim.refund_id, kind=EvidenceKind.BUYER)
+            | Q(claim_id=claim.pk, kind=EvidenceKind.REFUSAL)
+        )
+        .order_by("pk")
+        .values_list("pk", "kind", "original_name")
+    )
+    buyer, refusal = [], []
+    for pk, kind, name in rows:
+        (buyer if kind == EvidenceKind.BUYER else refusal).append(Photo(pk, name))
+    return buyer, refusal
 
 
 def policies_for_shop(

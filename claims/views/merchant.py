@@ -160,6 +160,7 @@ def claim_detail(request, pk: int):
     # only the rows the page shows (the policy's id is on the claim, the buyer is not shown),
     # in a statement written once (claims.selectors.CLAIM_PAGE, issue 10)
     claim = shop_read_or_404(request, selectors.CLAIM_PAGE, pk=pk)
+    buyer_photos, refusal_photos = selectors.claim_photos(claim)
     feedback_form = FeedbackForm()
     feedback_form.renderer = FORM_RENDERER
     # Jinja2, as the dashboard and the hot lists (issue 10: bench/RESULTS.md, "Claim detail").
@@ -168,9 +169,9 @@ def claim_detail(request, pk: int):
         "claims/claim_detail.html",
         {
             "claim": claim,
-            "timeline": audit.timeline(claim),
-            "buyer_evidence": claim.refund.evidence.filter(kind="buyer"),
-            "refusal_evidence": claim.evidence.filter(kind="refusal"),
+            "timeline": audit.timeline_entries(claim),
+            "buyer_evidence": buyer_photos,
+            "refusal_evidence": refusal_photos,
             "payout": getattr(claim, "payout", None),
             "compensation": getattr(claim, "compensation", None),
             "can_act": claim.state == ClaimState.RETURN_SHIPPED,

@@ -5,9 +5,11 @@ import csv
 import io
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from claims.models import BuyerFeedback, Claim, Policy
+from claims.models import BuyerFeedback, Claim, Evidence, Policy
 from claims.services import decisions
 from portal.pagination import PER_PAGE
 from tests.factories import make_orders
@@ -116,6 +118,27 @@ def test_R34_refusing_receipt_needs_a_ground_and_photos(merchant, return_on_its_
 
     claim = Claim.objects.get(pk=return_on_its_way.pk)
     assert (claim.state, claim.refusal_ground) == ("receipt_refused", "empty_parcel")
+
+
+def test_R43_the_claim_page_shows_the_buyers_and_the_refusal_photos_apart(
+    merchant, return_on_its_way
+):
+    photo = io.BytesIO(ev.png_bytes())
+    photo.name = "box.png"
+    url = reverse("claims:refuse", args=[return_on_its_way.pk])
+    merchant.post(url, {"ground": "empty_parcel", "note": "空箱", "photos": [photo]})
+    stored = Evidence.objects.filter(refund=return_on_its_way.refund)
+    buyer = stored.filter(kind="buyer").order_by("pk")
+    refusal = Evidence.objects.get(claim=return_on_its_way, kind="refusal")
+
+    with CaptureQueriesContext(connection) as queries:
+        response = merchant.get(reverse("claims:claim", args=[return_on_its_way.pk]))
+    assert [p.pk for p in response.context["buyer_evidence"]] == [e.pk for e in buyer]
+    assert [p.pk for p in response.context["refusal_evidence"]] == [refusal.pk]
+    assert response.context["refusal_evidence"][0].original_name == "box.png"
+    assert response.content.decode().count('class="gallery"') == 2
+    photo_queries = [q for q in queries if "claims_evidence" in q["sql"]]
+    assert len(photo_queries) == 1  # both galleries in one query (issue 10)
 
 
 def test_R34_a_photo_that_is_not_an_image_is_refused_and_nothing_changes(

@@ -8,6 +8,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from claims.models import Claim
 from claims.selectors import CLAIM_PAGE
 from claims.services import decisions
+from portal import audit
 from portal.rawsql import JoinedRead
 from tests.factories import make_orders
 
@@ -73,3 +74,15 @@ def test_another_shops_claim_or_an_unknown_id_reads_as_nothing(claims, shop):
 def test_a_many_valued_relation_is_refused():
     with pytest.raises(ValueError, match="no single related object"):
         JoinedRead(Claim, "evidence", where=("pk",)).get(1)
+
+
+def test_a_timeline_reads_as_the_orms_in_order_with_its_actors(claims, django_assert_num_queries):
+    paid = claims.get(refund__platform_refund_id="RO0")
+    expected = list(audit.timeline(paid))
+    with django_assert_num_queries(1):
+        got = audit.timeline_entries(paid)
+        actors = [(e.by_id, e.by and hasattr(e.by, "merchant")) for e in got]
+    assert len(got) >= 2  # submitted, then the insurer's approval
+    assert [_fields(e) for e in got] == [_fields(e) for e in expected]
+    assert actors == [(e.by_id, e.by and hasattr(e.by, "merchant")) for e in expected]
+    assert [e.pk for e in got] == sorted(e.pk for e in got)
