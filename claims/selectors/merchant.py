@@ -222,8 +222,12 @@ def refunds_to_count(
         claims = Claim.objects.filter(shop=shop, state=ClaimState.RETURN_SHIPPED)
         if due == "overdue":
             claims = claims.filter(receipt_due_at__lt=timezone.now())
-        return claims.order_by("-submitted_at", "-id")
-    return Claim.objects.filter(shop=shop, state=state).order_by("-submitted_at", "-id")
+        return claims.order_by("-submitted_at")
+    # In the index's own order (shop, state, submitted_at DESC), not the list's (which adds
+    # the id): the capped count then reads 1,001 entries and stops, where the id made it
+    # sort every claim in the state first (1.6 ms for 1,541, issue 10). The count is the
+    # same in any order.
+    return Claim.objects.filter(shop=shop, state=state).order_by("-submitted_at")
 
 
 def claims_awaiting_merchant(*, shop) -> QuerySet:
