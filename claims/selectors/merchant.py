@@ -109,6 +109,29 @@ def policies_for_shop(
     return policies.order_by("-issued_at", "-id")
 
 
+def policies_to_count(
+    policies: QuerySet,
+    *,
+    shop,
+    q: str = "",
+    status: str = "",
+    issued_from=None,
+    issued_to=None,
+    now=None,
+) -> QuerySet:
+    """What the policy list's total counts: the list's own rows, or for the expired ones
+    alone the same rows read from the index (shop, claim_status, coverage_end) in its own
+    order, index only. Coverage ends 720 h after receipt, never before the issue (R23), so
+    the list's bound on issued_at holds for every such row; in the list's order the count
+    walked past the 3,000 policies issued over 720 h ago and still covered (2.5 -> 0.4 ms
+    for the big shop, issue 10)."""
+    if status != PolicyStatus.EXPIRED or (q or "").strip() or issued_from or issued_to:
+        return policies
+    return Policy.objects.filter(
+        shop=shop, claim_status=PolicyClaimStatus.NONE, coverage_end__lt=now or timezone.now()
+    ).order_by("-coverage_end")
+
+
 class PolicyRow(NamedTuple):
     """A row of the policy list: the columns it shows, shaped like the model (row.pk,
     row.order.platform_order_id, row.order.buyer.platform_buyer_id) so the template reads

@@ -48,9 +48,9 @@ def dashboard_view(request):
 # --- policies (R24) ---
 
 
-def _policies(request):
+def _policies(request, now=None):
     form, filters = policy_filters(request.GET)
-    return form, selectors.policies_for_shop(shop=request.shop, **filters)
+    return form, selectors.policies_for_shop(shop=request.shop, now=now, **filters), filters
 
 
 def _list_page(request, template: str, context: dict):
@@ -63,15 +63,17 @@ def _list_page(request, template: str, context: dict):
 @require_GET
 @merchant_required
 def policy_list(request):
-    form, policies = _policies(request)
+    now = timezone.now()
+    form, policies, filters = _policies(request, now)
     key, descending = form.order(time_key="issued_at")
     columns = selectors.policy_list_columns(policies)
-    rows = partial(selectors.policy_rows, now=timezone.now())
+    rows = partial(selectors.policy_rows, now=now)
     page = keyset_page(columns, request.GET, key=key, descending=descending, shape=rows)
     # in coverage (R24): (shop, claim_status, coverage_end) holds exactly the rows counted;
     # in the page's order the planner reads every one of them by a bitmap scan and sorts
-    in_order = getattr(form, "cleaned_data", {}).get("status") != PolicyStatus.IN_COVERAGE
-    page.total, page.more = capped_total(policies, in_order=in_order)
+    in_order = filters["status"] != PolicyStatus.IN_COVERAGE
+    counted = selectors.policies_to_count(policies, shop=request.shop, now=now, **filters)
+    page.total, page.more = capped_total(counted, in_order=in_order)
     return _list_page(request, "claims/policy_list.html", {"form": form, "page": page})
 
 

@@ -15,7 +15,7 @@ from claims.models import Claim, ClaimState, Policy, PolicyStatus
 from claims.services import decisions
 from portal.pagination import PER_PAGE
 from tests.claims.same_page import SCRIPT, assert_escaped
-from tests.factories import make_orders
+from tests.factories import ShopFactory, make_orders
 
 pytestmark = pytest.mark.django_db
 
@@ -89,11 +89,13 @@ def test_R3_every_string_of_the_jinja2_templates_is_extracted_and_translated():
 
 
 def test_R24_the_expired_filter_lists_exactly_the_expired_policies(merchant, client, shop):
-    make_orders(client, shop, 4, refunds=False)
+    make_orders(client, shop, 5, refunds=False)
     now = timezone.now()
     policies = list(Policy.objects.order_by("id"))
-    # (shipped days ago, received days later): only the first one's 720 h are over
-    history = [(40, 1), (35, 7), (29, 1), (10, 1)]
+    # (shipped days ago, received days later): only the first and last ones' 720 h are
+    # over, and the last policy is another shop's
+    history = [(40, 1), (35, 7), (29, 1), (10, 1), (50, 1)]
+    Policy.objects.filter(pk=policies[-1].pk).update(shop=ShopFactory())
     for policy, (days_ago, delivery) in zip(policies, history, strict=True):
         issued = now - dt.timedelta(days=days_ago)
         start = issued + dt.timedelta(days=delivery)
@@ -103,9 +105,12 @@ def test_R24_the_expired_filter_lists_exactly_the_expired_policies(merchant, cli
 
     response = merchant.get(reverse("claims:policies"), {"status": "expired"})
 
-    expected = [p for p in Policy.objects.order_by("-issued_at") if p.status(now) == "expired"]
+    mine = Policy.objects.filter(shop=shop).order_by("-issued_at")
+    expected = [p for p in mine if p.status(now) == "expired"]
     assert [p.pk for p in response.context["page"]] == [p.pk for p in expected]
     assert len(expected) == 1
+    # the total, counted from the (shop, claim_status, coverage_end) index (issue 10)
+    assert (response.context["page"].total, response.context["page"].more) == (1, False)
     assert {p.current_status for p in response.context["page"]} == {PolicyStatus.EXPIRED}
 
 
