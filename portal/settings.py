@@ -290,6 +290,8 @@ SECURE_CSP = {
 
 # Login throttling counts failures in the cache: use a shared one (Redis) in production.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "portal.cache.RedisCache"  # its client kept (issue 10)
 # Sessions are read on every page: from that shared cache, written through to the database
 # (cached_db: a cache restart logs no one out; logout deletes both, so it ends the session
 # in every worker). With a per-process cache (local memory: development, tests) they stay in
