@@ -24,14 +24,6 @@ from portal.templatetags.portal import percent
 MONTHS, WEEKS = 12, 12
 # What the page shows of a return awaiting the merchant (0.5 ms less than whole rows of
 # the claim, its refund and order: issue 10).
-_SHOWN = (
-    "id",
-    "receipt_due_at",
-    "return_carrier",
-    "return_tracking_number",
-    "refund__platform_refund_id",
-    "refund__order__platform_order_id",
-)
 
 
 @dataclass
@@ -92,7 +84,7 @@ def dashboard_for_shop(*, shop, now: dt.datetime | None = None) -> Dashboard:
     )
     month = [row for row in figures.days if row[0] >= this_month]
     states = figures.claims_by_state
-    rates = list(enrollment_selectors.rates_for_shop(shop_id=shop.pk)[:MONTHS])
+    rates = enrollment_selectors.rates_latest(shop_id=shop.pk, count=MONTHS)
     enrollment = enrollment_selectors.enrollment_open(
         shop=shop
     ) or enrollment_selectors.enrollment_latest(shop=shop)
@@ -101,7 +93,7 @@ def dashboard_for_shop(*, shop, now: dt.datetime | None = None) -> Dashboard:
         enrollment=enrollment,
         # R15: an exited shop pays no rate; its page says when it left and may come back
         rate=None if exited else _rate_in_force(rates, shop, now),
-        needs_action=list(selectors.claims_awaiting_merchant(shop=shop).only(*_SHOWN)[:10]),
+        needs_action=selectors.claims_awaiting_merchant_first(shop=shop),
         month_policies=sum(policies for _day, policies, _p, _q in month),
         month_premiums=sum((premiums for _d, _n, premiums, _q in month), Decimal("0.00")),
         month_payouts=sum((payouts for _d, _n, _p, payouts in month), Decimal("0.00")),

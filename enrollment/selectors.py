@@ -4,6 +4,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -21,6 +22,7 @@ from enrollment.models import (
     Shop,
 )
 from enrollment.pricing import Bounds, Experience
+from portal.rawsql import JoinedRead
 
 
 def enrollment_open(*, shop: Shop) -> Enrollment | None:
@@ -67,6 +69,19 @@ def rate_in_force(*, shop_id: int, at: dt.datetime | None = None) -> PremiumRate
 
 def rates_for_shop(*, shop_id: int) -> QuerySet[PremiumRate]:
     return PremiumRate.objects.filter(shop_id=shop_id).order_by("-effective_from", "-id")
+
+
+@cache
+def _rates_latest(count: int) -> JoinedRead:
+    return JoinedRead(
+        PremiumRate, where=("shop",), order_by=("-effective_from", "-id"), limit=count
+    )
+
+
+def rates_latest(*, shop_id: int, count: int) -> list[PremiumRate]:
+    """The first `count` of `rates_for_shop`, in a statement written once (issue 10: the
+    dashboard reads them on every view)."""
+    return _rates_latest(count).all(shop_id)
 
 
 def pricing_bounds(*, industry: str) -> Bounds:

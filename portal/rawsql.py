@@ -66,15 +66,22 @@ class JoinedRead(BuiltPerDatabase):
     one-to-ones. Every concrete field of every model is read, through the ORM's converters,
     and the related caches are set as select_related sets them (a missing row of a LEFT JOIN
     caches None), so the instances behave as the ORM's. `where` names the fields compared
-    with `get`'s (or `all`'s) values, in order; `get` returns None when no row matches,
-    `all` every row in the order of the fields `order_by` names.
+    with `get`'s (or `all`'s) values, in order; `get` (of a unique key) returns None when
+    no row matches, `all` the rows in the order of the fields `order_by` names ("-field":
+    descending), the first `limit` of them when given.
     """
 
     def __init__(
-        self, model, *paths: str, where: tuple[str, ...] = ("pk",), order_by: tuple[str, ...] = ()
+        self,
+        model,
+        *paths: str,
+        where: tuple[str, ...] = ("pk",),
+        order_by: tuple[str, ...] = (),
+        limit: int | None = None,
     ):
         super().__init__()
         self._model, self.paths, self.where, self.order_by = model, paths, where, order_by
+        self.limit = limit
 
     @property
     def model(self):
@@ -149,7 +156,12 @@ class JoinedRead(BuiltPerDatabase):
             + " AND ".join(f"t0.{qn(f.column)} = %s" for f in wheres)
         )
         if self.order_by:
-            sql += " ORDER BY " + ", ".join(f"t0.{qn(field(n).column)}" for n in self.order_by)
+            sql += " ORDER BY " + ", ".join(
+                f"t0.{qn(field(n.lstrip('-')).column)}{' DESC' if n.startswith('-') else ''}"
+                for n in self.order_by
+            )
+        if self.limit is not None:
+            sql += f" LIMIT {int(self.limit)}"
         return sql, parts, names, wheres
 
     def _rows(self, values, many: bool):

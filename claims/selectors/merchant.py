@@ -262,6 +262,22 @@ def claims_awaiting_merchant(*, shop) -> QuerySet:
     )
 
 
+# The dashboard's first ten of claims_awaiting_merchant, in a statement written once
+# (issue 10: the ORM compiled it on every dashboard, 0.9 ms).
+_AWAITING_FIRST = JoinedRead(
+    Claim,
+    "refund__order",
+    where=("shop", "state"),
+    order_by=("receipt_due_at", "id"),
+    limit=10,
+)
+
+
+def claims_awaiting_merchant_first(*, shop) -> list[Claim]:
+    """The first ten of `claims_awaiting_merchant`, each with its request and order."""
+    return _AWAITING_FIRST.all(shop.pk, ClaimState.RETURN_SHIPPED)
+
+
 def payouts_for_shop(*, shop, paid_from=None, paid_to=None) -> QuerySet:
     """R35: the shop's payouts, newest first; paid in [paid_from, paid_to) when given."""
     payouts = Payout.objects.filter(shop=shop)

@@ -2,12 +2,17 @@
 it reads is what the ORM's select_related reads, related caches and missing rows included.
 The claim page reads its claim this way (claims.selectors.CLAIM_PAGE), scoped by shop (R100)."""
 
+import datetime as dt
+
 import pytest
 from django.core.exceptions import ObjectDoesNotExist
 
-from claims.models import Claim
+from claims import selectors
+from claims.models import Claim, ClaimState
 from claims.selectors import CLAIM_PAGE
 from claims.services import decisions
+from enrollment.models import PremiumRate
+from enrollment.selectors import rates_for_shop, rates_latest
 from portal import audit
 from portal.rawsql import JoinedRead
 from tests.factories import make_orders
@@ -86,3 +91,37 @@ def test_a_timeline_reads_as_the_orms_in_order_with_its_actors(claims, django_as
     assert [_fields(e) for e in got] == [_fields(e) for e in expected]
     assert actors == [(e.by_id, e.by and hasattr(e.by, "merchant")) for e in expected]
     assert [e.pk for e in got] == sorted(e.pk for e in got)
+
+
+def test_the_dashboards_first_returns_are_the_querysets_first_ten_in_order(client, shop):
+    """A limit and an order of two fields; ties on the due time fall to the id."""
+    make_orders(client, shop, 28)  # 22 covered requests: 22 claims
+    claims = list(Claim.objects.filter(shop=shop).order_by("pk"))
+    due = claims[0].submitted_at
+    for i, claim in enumerate(claims[:14]):  # a read's test: the state set directly
+        Claim.objects.filter(pk=claim.pk).update(
+            state=ClaimState.RETURN_SHIPPED, receipt_due_at=due + dt.timedelta(hours=14 - i // 2)
+        )
+    expected = list(selectors.claims_awaiting_merchant(shop=shop)[:10])
+    got = selectors.claims_awaiting_merchant_first(shop=shop)
+    assert [c.pk for c in got] == [c.pk for c in expected] and len(got) == 10
+    assert [c.refund.order.platform_order_id for c in got] == [
+        c.refund.order.platform_order_id for c in expected
+    ]
+
+
+def test_the_latest_rates_are_the_querysets_newest_first(shop):
+    first = rates_for_shop(shop_id=shop.pk).last()
+    for days in (30, 60, 60, 90):  # two on the same day: the later id first
+        PremiumRate.objects.create(
+            shop=shop,
+            rate=first.rate,
+            effective_from=first.effective_from + dt.timedelta(days=days),
+            source=first.source,
+            reason="test",
+        )
+    rates = list(rates_for_shop(shop_id=shop.pk))
+    assert len(rates) >= 5
+    for count in (1, 3, 12):
+        got = rates_latest(shop_id=shop.pk, count=count)
+        assert [r.pk for r in got] == [r.pk for r in rates[:count]]
