@@ -18,6 +18,7 @@ from claims.selectors.figures import (
 )
 from claims.selectors.merchant import (
     CLAIM_PAGE,
+    POLICY_PAGE,
     BuyerRef,
     OrderRef,
     PayoutRow,
@@ -35,6 +36,8 @@ from claims.selectors.merchant import (
     policies_for_shop,
     policies_to_count,
     policy_list_columns,
+    policy_page_claims,
+    policy_page_lines,
     policy_rows,
     refund_list_columns,
     refund_rows,
@@ -49,6 +52,7 @@ from claims.selectors.queue import (
 
 __all__ = [
     "CLAIM_PAGE",
+    "POLICY_PAGE",
     "BuyerHistory",
     "BuyerRef",
     "OrderRef",
@@ -72,6 +76,8 @@ __all__ = [
     "payouts_for_shop",
     "policies_for_shop",
     "policies_to_count",
+    "policy_page_claims",
+    "policy_page_lines",
     "policy_list_columns",
     "policy_rows",
     "refunds_for_shop",

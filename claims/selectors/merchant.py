@@ -59,6 +59,24 @@ def claim_photos(claim: Claim) -> tuple[list[Photo], list[Photo]]:
     return buyer, refusal
 
 
+# The policy page's policy with its order and buyer, its order's lines and its claims with
+# their requests: statements written once (issue 10, as the claim page's), the policy read
+# through enrollment.scoping.shop_read_or_404 (R100).
+POLICY_PAGE = JoinedRead(Policy, "order__buyer", where=("pk", "shop"))
+_ORDER_LINES = JoinedRead(OrderLine, where=("order",), order_by=("id",))
+_POLICY_CLAIMS = JoinedRead(Claim, "refund", where=("policy",), order_by=("-submitted_at", "-id"))
+
+
+def policy_page_lines(policy: Policy) -> list[OrderLine]:
+    """The policy's order lines (each sub-order), in the order they were recorded."""
+    return _ORDER_LINES.all(policy.order_id)
+
+
+def policy_page_claims(policy: Policy) -> list[Claim]:
+    """The policy's claims, newest first, each with its refund request."""
+    return _POLICY_CLAIMS.all(policy.pk)
+
+
 def policies_for_shop(
     *, shop, q: str = "", status: str = "", issued_from=None, issued_to=None, now=None
 ) -> QuerySet:

@@ -88,7 +88,7 @@ def policy_export(request):
 @require_GET
 @merchant_required
 def policy_detail(request, pk: int):
-    policy = shop_get_or_404(request, Policy.objects.select_related("order", "order__buyer"), pk=pk)
+    policy = shop_read_or_404(request, selectors.POLICY_PAGE, pk=pk)  # issue 10
     now = timezone.now()
     time_left = (
         policy.coverage_end - now if policy.coverage_end and policy.coverage_end > now else None
@@ -102,8 +102,8 @@ def policy_detail(request, pk: int):
         {
             "policy": policy,
             "status": policy.status(now),
-            "lines": policy.order.lines.all(),
-            "claims": policy.claims.select_related("refund").order_by("-submitted_at"),
+            "lines": selectors.policy_page_lines(policy),
+            "claims": selectors.policy_page_claims(policy),
             "time_left": time_left,
             "feedback_form": feedback_form,
         },

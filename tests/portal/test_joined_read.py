@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ObjectDoesNotExist
 
 from claims import selectors
-from claims.models import Claim, ClaimState
+from claims.models import Claim, ClaimState, Policy
 from claims.selectors import CLAIM_PAGE
 from claims.services import decisions
 from enrollment.models import PremiumRate
@@ -125,3 +125,18 @@ def test_the_latest_rates_are_the_querysets_newest_first(shop):
     for count in (1, 3, 12):
         got = rates_latest(shop_id=shop.pk, count=count)
         assert [r.pk for r in got] == [r.pk for r in rates[:count]]
+
+
+def test_the_policy_page_reads_its_policy_lines_and_claims_as_the_orm(claims, shop):
+    for policy in Policy.objects.filter(shop=shop).select_related("order__buyer"):
+        got = selectors.POLICY_PAGE.get(policy.pk, shop.pk)
+        assert _fields(got) == _fields(policy)
+        assert _fields(got.order) == _fields(policy.order)
+        assert _fields(got.order.buyer) == _fields(policy.order.buyer)
+        lines = [_fields(line) for line in policy.order.lines.order_by("id")]
+        assert [_fields(line) for line in selectors.policy_page_lines(got)] == lines
+        expected = policy.claims.select_related("refund").order_by("-submitted_at", "-id")
+        assert [(_fields(c), _fields(c.refund)) for c in selectors.policy_page_claims(got)] == [
+            (_fields(c), _fields(c.refund)) for c in expected
+        ]
+    assert selectors.POLICY_PAGE.get(policy.pk, shop.pk + 1000) is None
