@@ -167,7 +167,8 @@ class JoinedRead(BuiltPerDatabase):
     def _rows(self, values, many: bool):
         using, (sql, parts, names, wheres) = self.built(self.model)
         params = [field.to_python(v) for field, v in zip(wheres, values, strict=True)]
-        with connections[using].cursor() as cursor:
+        connection = connections[using]
+        with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall() if many else [cursor.fetchone()]
         return [self._instance(using, parts, names, row) for row in rows if row is not None]

@@ -246,6 +246,7 @@ RAW_SQL_PARAMETERIZED = {
     "portal/singleton.py",  # issue 14: the scheduler's advisory lock
     "portal/bulk.py",  # issue 10: many rows in one INSERT (the outbox's messages, notifications)
     "portal/auth.py",  # issue 10: the session's user with their shop, by primary key
+    "portal/rawsql.py",  # issue 10: JoinedRead, select_related reads written once, %s values
 }
 
 
