@@ -55,6 +55,7 @@ class _Joined(NamedTuple):
     parent: int | None  # index of the model it is joined to
     field: object  # the relation on the parent's side (a field, or a reverse one-to-one)
     join: str  # SQL of the join ("" for the first model)
+    left: bool  # a LEFT JOIN: its row may be missing (and so may its children's)
 
 
 class JoinedRead(BuiltPerDatabase):
@@ -92,11 +93,11 @@ class JoinedRead(BuiltPerDatabase):
         `alias_of(path)` is the SQL alias of the model at `path` ("" for the first)."""
         return [], []
 
-    def _joined(self, quote_name) -> list[_Joined]:
+    def _joined(self, quote_name) -> tuple[list[_Joined], dict[str, int]]:
+        """The models to read, in join order, and each path's index among them."""
         qn = quote_name
-        joined = [_Joined(self.model, "t0", None, None, "")]
+        joined = [_Joined(self.model, "t0", None, None, "", False)]
         at_path = {"": 0}
-        nullable = {0: False}
         for path in self.paths:
             prefix = ""
             for name in path.split("__"):
@@ -108,7 +109,7 @@ class JoinedRead(BuiltPerDatabase):
                     alias = f"t{len(joined)}"
                     related = field.related_model
                     if field.concrete and (field.many_to_one or field.one_to_one):
-                        left = field.null or nullable[parent_at]
+                        left = field.null or parent.left
                         on = (
                             f"{alias}.{qn(field.target_field.column)}"
                             f" = {parent.alias}.{qn(field.column)}"
@@ -125,15 +126,13 @@ class JoinedRead(BuiltPerDatabase):
                     kind = "LEFT JOIN" if left else "INNER JOIN"
                     join = f" {kind} {qn(related._meta.db_table)} {alias} ON {on}"
                     at_path[here] = len(joined)
-                    nullable[len(joined)] = left
-                    joined.append(_Joined(related, alias, parent_at, field, join))
+                    joined.append(_Joined(related, alias, parent_at, field, join, left))
                 prefix = here
-        self._at_path = at_path
-        return joined
+        return joined, at_path
 
     def _build(self, using):
         qn = connections[using].ops.quote_name
-        joined = self._joined(qn)
+        joined, at_path = self._joined(qn)
         columns, parts = [], []
         for node in joined:
             fields = node.model._meta.concrete_fields
@@ -141,7 +140,6 @@ class JoinedRead(BuiltPerDatabase):
             converters = [converter(node.model, f.name, using) for f in fields]
             pk_at = fields.index(node.model._meta.pk)
             parts.append((node, [f.attname for f in fields], converters, pk_at))
-        at_path = self._at_path
         names, extra = self._extra_columns(qn, lambda path: joined[at_path[path]].alias)
         meta = self.model._meta
 

@@ -48,11 +48,6 @@ def dashboard_view(request):
 # --- policies (R24) ---
 
 
-def _policies(request, now=None):
-    form, filters = policy_filters(request.GET)
-    return form, selectors.policies_for_shop(shop=request.shop, now=now, **filters), filters
-
-
 def _list_page(request, template: str, context: dict):
     """The hot lists render with Jinja2, their filter forms too (portal/jinja2.py, issue 10)."""
     if "form" in context:
@@ -64,7 +59,8 @@ def _list_page(request, template: str, context: dict):
 @merchant_required
 def policy_list(request):
     now = timezone.now()
-    form, policies, filters = _policies(request, now)
+    form, filters = policy_filters(request.GET)
+    policies = selectors.policies_for_shop(shop=request.shop, now=now, **filters)
     key, descending = form.order(time_key="issued_at")
     columns = selectors.policy_list_columns(policies)
     rows = partial(selectors.policy_rows, now=now)
