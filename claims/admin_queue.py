@@ -11,8 +11,11 @@ per-cell rendering (display functions and lookups for 500 cells).
   id), reason, kind, fast-tracked. Invalid values are ignored, as the merchant lists do.
 - Order: overdue reviews first (claims.selectors.claim_queue, read from "claim_queue_idx").
 - Search: exact refund, order or buyer id (ClaimAdmin.get_search_results).
-- Pages of 50 by page number, with a count (in queue order) that stops at 200 ("200+");
-  with a filter no index serves (reason, kind, fast-tracked), the page says "50+" instead.
+- Pages of 50 by page number, with a count (in queue order) that stops at 200 ("200+"):
+  the first page reads those 201 claims' own columns and shows the first 50 (no COUNT query),
+  a later page counts with a query of its own; with a filter no index serves (reason, kind,
+  fast-tracked), the page says "50+" instead.
+- A row's shop, buyer, refund and order: one statement for the page (admin_queue_rows).
 """
 
 import datetime as dt
@@ -27,7 +30,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from claims.admin_queue_rows import ROW_COLUMNS, row, rows_html
+from claims.admin_queue_rows import ROW_COLUMNS, queue_rows, rows_html
 from claims.models import COVERED_REASONS, Claim, ClaimState, RefundKind, RefundReason
 from enrollment.models import Shop
 
@@ -209,12 +212,19 @@ def queue_view(model_admin, request, extra_context=None):
     page = _page(request)
     claims = _filtered(model_admin, request, params, now)
     offset = (page - 1) * PER_PAGE
-    found = [row(v) for v in claims.values_list(*ROW_COLUMNS)[offset : offset + PER_PAGE + 1]]
-    has_next = len(found) > PER_PAGE
-    found = found[:PER_PAGE]
+    # The first page reads the count's claims with its own (up to COUNT_CAP + 1, in queue
+    # order, the claims' columns alone): no COUNT query of its own.
+    counted = page == 1 and not _residual(params)
+    read = COUNT_CAP + 1 if counted else PER_PAGE + 1
+    values = list(claims.values_list(*ROW_COLUMNS)[offset : offset + read])
+    has_next = len(values) > PER_PAGE
+    found = queue_rows(values[:PER_PAGE])
     if shop is None and SHOP_VAR in params:
         shop = _filtered_shop(found, params)
-    count = _count(claims, params, page=page, found=found, has_next=has_next)
+    if counted:
+        count = len(values)
+    else:
+        count = _count(claims, params, page=page, found=found, has_next=has_next)
     actions = model_admin.get_action_choices(request, default_choices=[])
     icons = {
         True: (static("admin/img/icon-yes.svg"), str(_("Yes"))),

@@ -1,37 +1,38 @@
-"""The rows of the reviewers' claim queue (`claims.admin_queue`, R32; issue 10): the columns
-read with values_list, the row objects shaped like the model, and the table body formatted
-in Python."""
+"""The rows of the reviewers' claim queue (`claims.admin_queue`, R32; issue 10): the claims'
+columns read with values_list and their related objects in one statement, the row objects
+shaped like the model, and the table body formatted in Python."""
 
 import datetime as dt
 from dataclasses import dataclass
 from html import escape
 
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db import connection
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from claims import sla
-from claims.models import ClaimState, RefundKind, RefundReason
+from claims.models import Buyer, Claim, ClaimState, Order, RefundKind, RefundReason, RefundRequest
+from enrollment.models import Shop
+from portal.lookups import among
 
-# What a row shows (and the tests read: the claims as `cl.result_list`).
-QUEUE_FIELDS = [
+# A row's columns: the claim's own, read with values_list from the claims table alone (the
+# filters may join), then the shop, buyer, refund and order of the page's claims in one
+# statement (`_related`). Read joined, the five tables cost PostgreSQL 1 ms to plan on each
+# page (the claims' 15 indexes); as model instances, 50 rows are 250 objects built field by
+# field.
+ROW_COLUMNS = [
+    "pk",
+    "shop_id",
+    "buyer_id",
+    "refund_id",
     "kind",
     "state",
     "amount",
     "review_due_at",
     "fast_tracked",
-    "shop__name",
-    "shop__platform_shop_id",
-    "buyer__platform_buyer_id",
-    "refund__platform_refund_id",
-    "refund__reason",
-    "refund__order__platform_order_id",
 ]
-
-# A row's columns, read with values_list: 50 rows as model instances are 250 objects (claim,
-# refund, order, shop, buyer) built and initialised field by field.
-ROW_COLUMNS = ["pk", "shop_id", *QUEUE_FIELDS]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,25 +68,61 @@ class Row:
         return self.pk
 
 
-def row(values) -> Row:
-    (pk, shop_id, kind, state, amount, due, fast, shop_name, shop_platform_id, buyer_id,
-     refund_id, reason, order_id) = values  # fmt: skip
-    return Row(
-        pk=pk,
-        shop_id=shop_id,
-        kind=kind,
-        state=state,
-        amount=amount,
-        review_due_at=due,
-        fast_tracked=fast,
-        shop=Ref(name=shop_name, platform_shop_id=shop_platform_id),
-        buyer=Ref(platform_buyer_id=buyer_id),
-        refund=Ref(
-            platform_refund_id=refund_id,
-            reason=reason,
-            order=Ref(platform_order_id=order_id),
-        ),
+def queue_rows(values: list[tuple]) -> list[Row]:
+    """The claims' ROW_COLUMNS values, with their shop, buyer and refund (one query)."""
+    if not values:
+        return []
+    shops, buyers, refunds = _related(
+        {v[1] for v in values}, {v[2] for v in values}, {v[3] for v in values}
     )
+    return [
+        Row(
+            pk=pk,
+            shop_id=shop_id,
+            kind=kind,
+            state=state,
+            amount=amount,
+            review_due_at=due,
+            fast_tracked=fast,
+            shop=shops[shop_id],
+            buyer=buyers[buyer_id],
+            refund=refunds[refund_id],
+        )
+        for pk, shop_id, buyer_id, refund_id, kind, state, amount, due, fast in values
+    ]
+
+
+def _related(shop_ids, buyer_ids, refund_ids) -> tuple[dict, dict, dict]:
+    """The shops, buyers and refunds (with their order's platform id) of these ids, as
+    `Ref`s by id: one statement of three single-table reads, each by primary key (the
+    values are all text, so no converter is needed on either database)."""
+    q = connection.ops.quote_name
+    pk = Claim._meta.pk.cast_db_type(connection)
+    shop_in, shop_params = among("s.id", sorted(shop_ids), connection, pk)
+    buyer_in, buyer_params = among("b.id", sorted(buyer_ids), connection, pk)
+    refund_in, refund_params = among("r.id", sorted(refund_ids), connection, pk)
+    sql = (
+        f"SELECT 's', s.id, s.name, s.platform_shop_id, NULL FROM {q(Shop._meta.db_table)} s "
+        f"WHERE {shop_in} UNION ALL "
+        f"SELECT 'b', b.id, b.platform_buyer_id, NULL, NULL FROM {q(Buyer._meta.db_table)} b "
+        f"WHERE {buyer_in} UNION ALL "
+        f"SELECT 'r', r.id, r.platform_refund_id, r.reason, (SELECT o.platform_order_id FROM "
+        f"{q(Order._meta.db_table)} o WHERE o.id = r.order_id) "
+        f"FROM {q(RefundRequest._meta.db_table)} r WHERE {refund_in}"
+    )
+    shops, buyers, refunds = {}, {}, {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*shop_params, *buyer_params, *refund_params])
+        for kind, pk_, first, second, third in cursor.fetchall():
+            if kind == "s":
+                shops[pk_] = Ref(name=first, platform_shop_id=second)
+            elif kind == "b":
+                buyers[pk_] = Ref(platform_buyer_id=first)
+            else:
+                refunds[pk_] = Ref(
+                    platform_refund_id=first, reason=second, order=Ref(platform_order_id=third)
+                )
+    return shops, buyers, refunds
 
 
 def _labels() -> dict:

@@ -3,6 +3,7 @@
 page, a cProfile of one page, SQL time against the rest, EXPLAIN of each query."""
 
 import statistics
+import os
 import time
 
 from bench.latency.targets import CSV_NAME, CSV_PATH, LOGINS, Page
@@ -60,6 +61,8 @@ def profile_page(pages: list[Page], name: str) -> None:
     for i in range(20):
         client.get(page.paths[i % len(page.paths)])
     profiler.disable()
+    if os.environ.get("BENCH_PROFILE_OUT"):  # the whole profile, for pstats or snakeviz
+        profiler.dump_stats(os.environ["BENCH_PROFILE_OUT"])
     stats = pstats.Stats(profiler).strip_dirs()
     stats.sort_stats("cumulative").print_stats(40)
     stats.sort_stats("tottime").print_stats(25)
@@ -67,10 +70,15 @@ def profile_page(pages: list[Page], name: str) -> None:
 
 def split_pages(pages: list[Page], runs: int = 30) -> None:
     """In-process, per page: median wall time of a request, of its SQL (as the database
-    driver returned it) and the rest (views, forms, templates, middleware), over `runs`."""
+    driver returned it), of its template rendering (the outermost template, Django's or
+    Jinja2's backend, SQL run inside it excluded) and the rest (middleware, views, forms),
+    over `runs`."""
     from django.db import connection
+    from django.template.backends import django as django_backend
+    from django.template.backends import jinja2 as jinja2_backend
 
-    sql_seconds = []
+    sql_seconds, render_seconds = [], []
+    depth = [0]
 
     def timed(execute, sql, params, many, context):
         start = time.perf_counter()
@@ -79,22 +87,52 @@ def split_pages(pages: list[Page], runs: int = 30) -> None:
         finally:
             sql_seconds.append(time.perf_counter() - start)
 
-    print(f"{'page':<36} {'total ms':>9} {'SQL ms':>8} {'rest ms':>8}  queries")
-    for page in pages:
-        client = client_for(page.who)
-        totals, sqls, n = [], [], 0
-        for i in range(runs + 2):
-            path = page.paths[i % len(page.paths)]
-            sql_seconds.clear()
-            start = time.perf_counter()
-            with connection.execute_wrapper(timed):
-                client.get(path)
-            if i >= 2:
-                totals.append((time.perf_counter() - start) * 1000)
-                sqls.append(sum(sql_seconds) * 1000)
-                n = len(sql_seconds)
-        total, sql = statistics.median(totals), statistics.median(sqls)
-        print(f"{page.name:<36} {total:9.1f} {sql:8.1f} {total - sql:8.1f}  {n}", flush=True)
+    def timed_render(render):
+        def wrapper(self, *args, **kwargs):
+            if depth[0]:
+                return render(self, *args, **kwargs)
+            depth[0] += 1
+            sql_before, start = sum(sql_seconds), time.perf_counter()
+            try:
+                return render(self, *args, **kwargs)
+            finally:
+                depth[0] -= 1
+                sql_inside = sum(sql_seconds) - sql_before
+                render_seconds.append(time.perf_counter() - start - sql_inside)
+
+        return wrapper
+
+    backends = (django_backend.Template, jinja2_backend.Template)
+    originals = [backend.render for backend in backends]
+    for backend, render in zip(backends, originals, strict=True):
+        backend.render = timed_render(render)
+    print(f"{'page':<36} {'total ms':>9} {'SQL ms':>8} {'render ms':>9} {'rest ms':>8}  queries")
+    try:
+        for page in pages:
+            client = client_for(page.who)
+            totals, sqls, renders, n = [], [], [], 0
+            for i in range(runs + 2):
+                path = page.paths[i % len(page.paths)]
+                sql_seconds.clear()
+                render_seconds.clear()
+                start = time.perf_counter()
+                with connection.execute_wrapper(timed):
+                    client.get(path)
+                if i >= 2:
+                    totals.append((time.perf_counter() - start) * 1000)
+                    sqls.append(sum(sql_seconds) * 1000)
+                    renders.append(sum(render_seconds) * 1000)
+                    n = len(sql_seconds)
+            total, sql = statistics.median(totals), statistics.median(sqls)
+            render = statistics.median(renders)
+            print(
+                f"{page.name:<36} {total:9.1f} {sql:8.1f} {render:9.1f} "
+                f"{total - sql - render:8.1f}  {n}",
+                flush=True,
+            )
+    finally:
+        for backend, render in zip(backends, originals, strict=True):
+            backend.render = render
 
 
 def explain_pages(pages: list[Page]) -> None:

@@ -126,3 +126,37 @@ def test_the_chosen_shop_is_shown_with_or_without_rows(client, queue, shop):  # 
     assert with_rows.context["shop_term"] == shop.platform_shop_id
     without_rows = client.get(QUEUE, {"shop__id__exact": shop.pk, "reason": "not_as_described"})
     assert ids(without_rows) == [] and without_rows.context["cl"].shop == shop
+
+
+def test_the_first_page_counts_the_claims_it_reads_without_a_count_query(
+    client,
+    queue,
+    monkeypatch,  # noqa: F811
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr(admin_queue, "PER_PAGE", 1)
+    monkeypatch.setattr(admin_queue, "COUNT_CAP", 5)
+    client.get(QUEUE)  # the session and permissions read once
+    with CaptureQueriesContext(connection) as captured:
+        first = client.get(QUEUE)
+    assert ids(first) == ["R1"]
+    assert first.context["cl"].count == 3 and not first.context["cl"].count_capped
+    assert "3 claims" in first.content.decode() or "3 条理赔" in first.content.decode()
+    assert not [q for q in captured.captured_queries if "COUNT(*) FROM (SELECT" in q["sql"]]
+    # a later page counts with its own query, and finds the same number
+    second = client.get(QUEUE, {"p": 2})
+    assert ids(second) == ["R2"] and second.context["cl"].count == 3
+
+
+def test_each_row_shows_its_own_shop_buyer_refund_and_order(client, queue):  # noqa: F811
+    rows = {c.pk: c for c in client.get(QUEUE).context["cl"].result_list}
+    for claim in Claim.objects.select_related("shop", "buyer", "refund__order"):
+        row = rows[claim.pk]
+        assert row.shop.name == claim.shop.name
+        assert row.shop.platform_shop_id == claim.shop.platform_shop_id
+        assert row.buyer.platform_buyer_id == claim.buyer.platform_buyer_id
+        assert row.refund.platform_refund_id == claim.refund.platform_refund_id
+        assert row.refund.reason == claim.refund.reason
+        assert row.refund.order.platform_order_id == claim.refund.order.platform_order_id
