@@ -5,14 +5,15 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connections
 from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import TruncMonth
 
 from claims.models import Claim, Payout, Policy, ShopDay, ShopDayReason
 from claims.rollups import dashboard_rows
 from portal.clock import local_date
 from portal.clock import start_of_day as midnight
 from portal.money import money_sum
+from portal.rawsql import BuiltPerDatabase, converter
 
 
 @dataclass(frozen=True)
@@ -38,19 +39,48 @@ def shop_figures(*, shop, days_since: dt.date, claims_since: dt.date) -> ShopFig
     )
 
 
+class _PayoutMonths(BuiltPerDatabase):
+    """payout_months' statement, written once per database (issue 10: the ORM's TruncMonth
+    aggregate cost 0.95 ms a payouts page to compile and run, its SQL 0.3 ms)."""
+
+    def _build(self, using):
+        db = connections[using]
+        q = db.ops.quote_name
+        month, month_params = db.ops.date_trunc_sql("month", q("day"), ())
+        sql = (
+            f"SELECT {month}, SUM({q('payouts_amount')}), SUM({q('payouts')}) "
+            f"FROM {q(ShopDay._meta.db_table)} WHERE {q('shop_id')} = %s AND {q('payouts')} > 0 "
+            f"GROUP BY 1 ORDER BY 1 DESC LIMIT %s"
+        )
+        converters = (
+            converter(ShopDay, "day", using),
+            converter(ShopDay, "payouts_amount", using),
+        )
+        return sql, list(month_params), converters
+
+    def rows(self, shop_id: int, months: int) -> list[tuple]:
+        using, (sql, month_params, (day, amount)) = self.built(ShopDay)
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, [*month_params, shop_id, months])
+            return [(_date(day(m)), amount(total), int(n)) for m, total, n in cursor.fetchall()]
+
+
+def _date(value) -> dt.date:
+    # PostgreSQL's date_trunc of a date is a timestamp (midnight, UTC as the connection's
+    # time zone is); the ORM's TruncMonth takes its date the same way
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+_PAYOUT_MONTHS = _PayoutMonths()
+
+
 def payout_months(*, shop, months: int = 12) -> list[tuple]:
     """(month's first day, payouts total, payouts) of the shop's latest `months` Asia/Shanghai
-    months with payouts (R35), newest first, from the per-day rollup."""
-
-    rows = (
-        ShopDay.objects.filter(shop=shop, payouts__gt=0)
-        .annotate(month=TruncMonth("day"))
-        .values("month")
-        .annotate(total=Sum("payouts_amount"), n=Sum("payouts"))
-        .order_by("-month")
-        .values_list("month", "total", "n")[:months]
-    )
-    return [(month, money_sum(total), n) for month, total, n in rows]
+    months with payouts (R35), newest first, from the per-day rollup (its days are
+    Asia/Shanghai days)."""
+    return [
+        (month, money_sum(total), n) for month, total, n in _PAYOUT_MONTHS.rows(shop.pk, months)
+    ]
 
 
 def shop_window(*, shop, start: dt.datetime, end: dt.datetime) -> dict:

@@ -128,11 +128,7 @@ def test_the_chosen_shop_is_shown_with_or_without_rows(client, queue, shop):  # 
     assert ids(without_rows) == [] and without_rows.context["cl"].shop == shop
 
 
-def test_the_first_page_counts_the_claims_it_reads_without_a_count_query(
-    client,
-    queue,
-    monkeypatch,  # noqa: F811
-):
+def test_page_one_counts_the_rows_it_reads_no_count_query(client, queue, monkeypatch):  # noqa: F811
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

@@ -174,6 +174,34 @@ def test_R35_payouts_by_month_from_the_rollups(request_refund, shop, rita):
     assert selectors.payout_months(shop=shop) == [(dt.date(2026, 6, 1), D("120.00"), 1)]
 
 
+def test_R35_payouts_by_month_are_the_latest_months_with_payouts_summed_to_the_fen(shop):
+    other = type(shop).objects.create(platform_shop_id="TM-OTHER", name="other")
+    days = [  # (day, payouts, amount): 14 months, 13 of them with payouts
+        (dt.date(2025, 1, 31), 1, "0.01"),
+        *[(dt.date(2025, m, 1), m, f"{m}99.99") for m in range(2, 13)],
+        (dt.date(2025, 12, 31), 2, "0.02"),
+        (dt.date(2026, 1, 15), 0, "0.00"),  # a day of other figures only
+        (dt.date(2026, 2, 28), 3, "1000000.03"),
+    ]
+    for day, n, amount in days:
+        ShopDay.objects.create(shop=shop, day=day, payouts=n, payouts_amount=D(amount))
+    ShopDay.objects.create(shop=other, day=dt.date(2026, 2, 1), payouts=9, payouts_amount=D("9"))
+
+    months = selectors.payout_months(shop=shop)
+
+    assert months[:3] == [
+        (dt.date(2026, 2, 1), D("1000000.03"), 3),
+        (dt.date(2025, 12, 1), D("1299.99") + D("0.02"), 14),
+        (dt.date(2025, 11, 1), D("1199.99"), 11),
+    ]
+    assert len(months) == 12 and months[-1] == (dt.date(2025, 2, 1), D("299.99"), 2)
+    oldest = selectors.payout_months(shop=shop, months=20)[-1]
+    assert oldest == (dt.date(2025, 1, 1), D("0.01"), 1)
+    assert all(
+        isinstance(total, D) and total == total.quantize(D("0.01")) for _m, total, _n in months
+    )
+
+
 @pytest.mark.parametrize(
     "start, end",
     [
