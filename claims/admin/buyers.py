@@ -12,7 +12,7 @@ from claims import selectors
 from claims.admin.common import evidence_thumbnails
 from claims.models import Buyer, BuyerFeedback, Claim, FeedbackState
 from claims.services import feedback
-from portal.admin_kit import NoAddOrDelete
+from portal.admin_kit import ExactIdSearch, NoAddOrDelete
 from portal.admin_transitions import (
     AdminTransition,
     NoteForm,
@@ -32,7 +32,7 @@ class RevokeForm(ReasonForm):
 
 
 @admin.register(Buyer)
-class BuyerAdmin(NoAddOrDelete, TransitionAdminMixin, admin.ModelAdmin):
+class BuyerAdmin(ExactIdSearch, NoAddOrDelete, TransitionAdminMixin, admin.ModelAdmin):
     list_display = ["platform_buyer_id", "credit_tier", "eligibility", "revoked_at"]
     list_filter = ["eligibility", "credit_tier"]
     search_fields = ["=platform_buyer_id"]

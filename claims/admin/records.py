@@ -14,7 +14,7 @@ from claims.models import (
     ServiceBreach,
 )
 from claims.services import decisions
-from portal.admin_kit import ReadOnlyAdmin
+from portal.admin_kit import ExactIdSearch, ReadOnlyAdmin
 
 
 @admin.register(ClaimSettings)
@@ -33,7 +33,7 @@ class ClaimSettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(Policy)
-class PolicyAdmin(ReadOnlyAdmin):
+class PolicyAdmin(ExactIdSearch, ReadOnlyAdmin):
     list_display = [
         "policy_no",
         "order",
@@ -51,7 +51,7 @@ class PolicyAdmin(ReadOnlyAdmin):
 
 
 @admin.register(RefundRequest)
-class RefundRequestAdmin(ReadOnlyAdmin):
+class RefundRequestAdmin(ExactIdSearch, ReadOnlyAdmin):
     list_display = [
         "platform_refund_id",
         "order",

@@ -311,6 +311,11 @@ def reviewer_urls(dataset) -> list[str]:
         f"{queue}?q=TO{dataset['order']}",
         f"{queue}?q={dataset['buyer']}",
         f"/admin/claims/claim/{dataset['claim']}/change/",
+        # the records' searches by exact id (portal.admin_kit.ExactIdSearch)
+        f"/admin/claims/policy/?q={dataset['policy_no']}",
+        f"/admin/claims/policy/?q=TO{dataset['order']}",
+        f"/admin/claims/refundrequest/?q=TR{dataset['refund']}",
+        f"/admin/claims/buyer/?q={dataset['buyer']}",
     ]
 
 
@@ -326,6 +331,7 @@ def dataset(shop):
         "small_shop": BASE + 7,
         "claim": claim.pk,
         "policy": claim.policy_id,
+        "policy_no": claim.policy.policy_no,
         "refund": claim.refund_id - BASE,
         "order": claim.refund.order_id - BASE,
         "buyer": claim.buyer.platform_buyer_id,

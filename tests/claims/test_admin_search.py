@@ -1,0 +1,43 @@
+"""The insurer's record lists in the admin find a policy, refund or buyer by its exact id
+(portal.admin_kit.ExactIdSearch; issue 10): each id through its own index, case as sent,
+the term stripped. tests/claims/test_query_plans.py checks the plans on PostgreSQL."""
+
+import pytest
+
+from claims.models import Buyer, Policy
+
+pytestmark = pytest.mark.django_db
+
+
+def found(client, url, term):
+    response = client.get(url, {"q": term})
+    assert response.status_code == 200
+    return list(response.context["cl"].result_list)
+
+
+def test_a_policy_is_found_by_its_number_or_its_order_id(client, rita, received_order):
+    client.force_login(rita)
+    policy = Policy.objects.get()
+    url = "/admin/claims/policy/"
+
+    assert found(client, url, f"  {policy.policy_no} ") == [policy]
+    assert found(client, url, received_order) == [policy]
+    assert found(client, url, policy.policy_no.lower()) == []  # ids are matched as sent
+    assert found(client, url, policy.policy_no[:-1]) == []  # exact, not a prefix
+    assert len(found(client, url, "")) == 1  # no term: the whole list
+
+
+def test_a_refund_request_and_a_buyer_are_found_by_their_ids(client, rita, request_refund):
+    refund = request_refund("R1")
+    client.force_login(rita)
+
+    assert found(client, "/admin/claims/refundrequest/", "R1") == [refund]
+    assert found(client, "/admin/claims/refundrequest/", received_order_id(refund)) == [refund]
+    assert found(client, "/admin/claims/refundrequest/", "R") == []
+    buyer = Buyer.objects.get(pk=refund.claim.buyer_id)
+    assert found(client, "/admin/claims/buyer/", buyer.platform_buyer_id) == [buyer]
+    assert found(client, "/admin/claims/buyer/", "nobody") == []
+
+
+def received_order_id(refund) -> str:
+    return refund.order.platform_order_id
