@@ -7,7 +7,7 @@ adds statements is seen here. Copies the dataset (as bench/sweep.py does), makes
 time, the Python CPU time (time.process_time) and the statements grouped by their first
 words, slowest first. The copy is dropped afterwards.
 
-    .venv/bin/python bench/sweep_statements.py [--database-url URL]
+    .venv/bin/python bench/sweep_statements.py [--database-url URL] [--profile]
 
 To compare two commits, run it from each tree (a `git archive` of the older one with the
 .venv linked), alternating.
@@ -15,7 +15,9 @@ To compare two commits, run it from each tree (a `git archive` of the older one 
 
 import argparse
 import collections
+import cProfile
 import os
+import pstats
 import secrets
 import sys
 import time
@@ -33,6 +35,9 @@ from bench.common import drop_database  # noqa: E402
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=bench.DEFAULT_URL)
+    parser.add_argument(
+        "--profile", action="store_true", help="also cProfile the sweep (its Python side)"
+    )
     args = parser.parse_args()
     copy_url = bench.copy_database(args.database_url)
     os.environ.update(
@@ -73,8 +78,13 @@ def main() -> int:
     try:
         bench.make_due(timezone.now())
         cpu, wall = time.process_time(), time.perf_counter()
+        profiler = cProfile.Profile() if args.profile else None
         with connection.execute_wrapper(timed):
+            if profiler:
+                profiler.enable()
             result = sweep_deadlines()
+            if profiler:
+                profiler.disable()
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         load = " ".join(f"{x:.2f}" for x in os.getloadavg())
         print(
@@ -85,6 +95,8 @@ def main() -> int:
         total = sum(seconds.values())
         for key, spent in seconds.most_common():
             print(f"  {spent * 1000:8.1f} ms {spent / total:6.1%} {count[key]:3d}x  {key}")
+        if profiler:
+            pstats.Stats(profiler).strip_dirs().sort_stats("cumulative").print_stats(45)
     finally:
         connection.close()
         drop_database(copy_url)

@@ -2,8 +2,8 @@
 (the same middleware, views and templates as gunicorn; DEBUG stays off): SQL queries per
 page, a cProfile of one page, SQL time against the rest, EXPLAIN of each query."""
 
-import statistics
 import os
+import statistics
 import time
 
 from bench.latency.targets import CSV_NAME, CSV_PATH, LOGINS, Page
