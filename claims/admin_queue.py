@@ -20,13 +20,14 @@ per-cell rendering (display functions and lookups for 500 cells).
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cache
 from urllib.parse import urlencode
 
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.templatetags.static import static
-from django.urls import reverse
+from django.urls import NoReverseMatch, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -286,4 +287,27 @@ def queue_view(model_admin, request, extra_context=None):
         **(extra_context or {}),
     }
     request.current_app = site.name
-    return TemplateResponse(request, "admin/claims/claim/queue.html", context)
+    return TemplateResponse(request, TEMPLATE, context | _frame(), using="jinja2")
+
+
+TEMPLATE = "admin/claims/claim/queue.html"  # Jinja2 (jinja2/admin/), issue 10
+
+
+def _frame() -> dict:
+    """What Django's admin/base.html asks its template tags for, for the Jinja2 frame
+    (jinja2/admin/base_site.html): `{% now "Z" %}`, `{% get_current_timezone %}` and the
+    admin documentation's URL (`{% url 'django-admindocs-docroot' as docsroot %}`)."""
+    now = timezone.localtime()
+    return {
+        "utc_offset": int(now.utcoffset().total_seconds()),
+        "time_zone": timezone.get_current_timezone_name(),
+        "docsroot": _docsroot(get_urlconf()),
+    }
+
+
+@cache
+def _docsroot(urlconf) -> str:
+    try:
+        return reverse("django-admindocs-docroot", urlconf=urlconf)
+    except NoReverseMatch:
+        return ""

@@ -198,7 +198,7 @@ def add_globals(**names) -> None:
 
 
 def environment(**options) -> Environment:
-    from django.template.defaultfilters import timeuntil_filter
+    from django.template.defaultfilters import capfirst, timeuntil_filter
 
     from portal import formats
     from portal.jinja2_forms import field_label, field_widget
@@ -218,7 +218,7 @@ def environment(**options) -> Environment:
     env.globals.update(url=url, static=static, languages=languages, **_APP_GLOBALS)
     env.globals.update(field_label=field_label, field_widget=field_widget)  # the filter forms
     env.filters.update(date=date, display=display, label=label, actor_role=actor_role)
-    env.filters.update(percent=percent, timeuntil=timeuntil_filter)
+    env.filters.update(percent=percent, timeuntil=timeuntil_filter, capfirst=capfirst)
     env.filters.update(  # the same filters as the Django templates' (portal/formats.py)
         money=formats.format_money,
         local_date=formats.format_date,
