@@ -60,7 +60,8 @@ class _PayoutMonths(BuiltPerDatabase):
 
     def rows(self, shop_id: int, months: int) -> list[tuple]:
         using, (sql, month_params, (day, amount)) = self.built(ShopDay)
-        with connections[using].cursor() as cursor:
+        connection = connections[using]
+        with connection.cursor() as cursor:
             cursor.execute(sql, [*month_params, shop_id, months])
             return [(_date(day(m)), amount(total), int(n)) for m, total, n in cursor.fetchall()]
 

@@ -247,6 +247,8 @@ RAW_SQL_PARAMETERIZED = {
     "portal/bulk.py",  # issue 10: many rows in one INSERT (the outbox's messages, notifications)
     "portal/auth.py",  # issue 10: the session's user with their shop, by primary key
     "portal/rawsql.py",  # issue 10: JoinedRead, select_related reads written once, %s values
+    "claims/admin_queue_rows.py",  # issue 10: the queue rows' shops, buyers, refunds by id
+    "claims/selectors/figures.py",  # issue 10: payouts by month from the rollup, written once
 }
 
 
