@@ -14,7 +14,7 @@ from claims.models import (
     ServiceBreach,
 )
 from claims.services import decisions
-from portal.admin_kit import ExactIdSearch, ReadOnlyAdmin
+from portal.admin_kit import ExactIdSearch, LargeTableAdmin, ReadOnlyAdmin
 
 
 @admin.register(ClaimSettings)
@@ -33,7 +33,7 @@ class ClaimSettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(Policy)
-class PolicyAdmin(ExactIdSearch, ReadOnlyAdmin):
+class PolicyAdmin(ExactIdSearch, LargeTableAdmin, ReadOnlyAdmin):
     list_display = [
         "policy_no",
         "order",
@@ -47,11 +47,10 @@ class PolicyAdmin(ExactIdSearch, ReadOnlyAdmin):
     list_filter = ["claim_status"]
     search_fields = ["=policy_no", "=order__platform_order_id"]
     list_select_related = ["order", "shop"]
-    show_full_result_count = False
 
 
 @admin.register(RefundRequest)
-class RefundRequestAdmin(ExactIdSearch, ReadOnlyAdmin):
+class RefundRequestAdmin(ExactIdSearch, LargeTableAdmin, ReadOnlyAdmin):
     list_display = [
         "platform_refund_id",
         "order",
@@ -76,14 +75,13 @@ class RefundRequestAdmin(ExactIdSearch, ReadOnlyAdmin):
         return obj.get_reason_display()
 
     list_select_related = ["order", "shop"]
-    show_full_result_count = False
 
 
 # Payout's admin (R101, R114: finance) is in payouts/admin.py, with its batches.
 
 
 @admin.register(BuyerCompensation)
-class BuyerCompensationAdmin(ReadOnlyAdmin):
+class BuyerCompensationAdmin(LargeTableAdmin, ReadOnlyAdmin):
     list_display = ["claim", "buyer", "amount", "paid_at"]
     list_select_related = ["claim__refund", "buyer"]
 

@@ -41,3 +41,28 @@ def test_a_refund_request_and_a_buyer_are_found_by_their_ids(client, rita, reque
 
 def received_order_id(refund) -> str:
     return refund.order.platform_order_id
+
+
+def test_a_large_tables_list_counts_up_to_a_cap_and_says_so(
+    client, rita, send_order_story, monkeypatch
+):
+    from portal.admin_kit import CappedCountPaginator
+
+    for n in range(3):
+        send_order_story(f"O{n}", buyer=f"b{n}", refund_id=f"R{n}")
+    client.force_login(rita)
+    url = "/admin/claims/policy/"
+
+    exact = client.get(url)
+    assert exact.context["cl"].result_count == 3 and "3 " in text_of_pagination(exact)
+
+    monkeypatch.setattr(CappedCountPaginator, "CAP", 2)
+    capped = client.get(url)
+    assert capped.context["cl"].result_count == 2 and capped.context["cl"].paginator.capped
+    assert "2+ " in text_of_pagination(capped)
+    assert len(capped.context["cl"].result_list) == 3  # every row of the page is shown
+
+
+def text_of_pagination(response) -> str:
+    body = response.content.decode()
+    return body[body.index('<nav class="paginator"') :].split("</nav>")[0]

@@ -311,7 +311,10 @@ def reviewer_urls(dataset) -> list[str]:
         f"{queue}?q=TO{dataset['order']}",
         f"{queue}?q={dataset['buyer']}",
         f"/admin/claims/claim/{dataset['claim']}/change/",
-        # the records' searches by exact id (portal.admin_kit.ExactIdSearch)
+        # the records' lists, counted up to a cap (portal.admin_kit.CappedCountPaginator),
+        # and their searches by exact id (portal.admin_kit.ExactIdSearch)
+        "/admin/claims/policy/",
+        "/admin/claims/refundrequest/",
         f"/admin/claims/policy/?q={dataset['policy_no']}",
         f"/admin/claims/policy/?q=TO{dataset['order']}",
         f"/admin/claims/refundrequest/?q=TR{dataset['refund']}",
