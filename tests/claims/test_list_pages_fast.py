@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import template as django_template
 
 from claims.models import Claim, ClaimState, Policy, PolicyStatus
@@ -86,6 +86,23 @@ def test_R3_every_string_of_the_jinja2_templates_is_extracted_and_translated():
             assert f"_({text!r})" in extracted or f'_("{text}")' in extracted, (path, text)
             assert text in catalog, (path, text)
         assert "{% trans" not in source and "{% blocktrans" not in source, path
+
+
+def test_R3_the_jinja2_admin_frame_says_what_djangos_admin_says_in_its_words():
+    """`admin_text("...")` (jinja2/admin/) is a message of Django's admin: its own catalog
+    translates it, as it does in Django's admin templates."""
+    import django.contrib.admin
+
+    admin_po = Path(django.contrib.admin.__file__).parent / "locale/zh_Hans/LC_MESSAGES/django.po"
+    catalog = _msgids(admin_po)
+    found = []
+    for path in (JINJA2 / "admin").rglob("*.html"):
+        found += re.findall(r"""admin_text\("([^"]+)"\)""", path.read_text())
+    assert "Welcome," in found and "Log out" not in found  # the portal's own says Log out
+    for text in found:
+        assert text in catalog, text
+    with translation.override("zh-hans"):
+        assert all(translation.gettext(text) != text for text in found)
 
 
 def test_R24_the_expired_filter_lists_exactly_the_expired_policies(merchant, client, shop):
