@@ -119,7 +119,10 @@ class Policy(models.Model):
         verbose_name=_("shop"),
         db_index=False,
     )
-    policy_no = models.CharField(_("policy number"), max_length=32, unique=True)
+    # Unique by a constraint (Meta), not unique=True: on PostgreSQL unique=True adds a second
+    # index (varchar_pattern_ops, for LIKE 'prefix%') that no query asks for and every
+    # policy written pays for (issue 10). Searched by the exact number (admin_kit).
+    policy_no = models.CharField(_("policy number"), max_length=32)
     premium = models.DecimalField(_("premium"), **MONEY)
     rate = models.DecimalField(_("premium rate"), max_digits=6, decimal_places=4)
     issued_at = models.DateTimeField(_("issued at"))
@@ -138,6 +141,7 @@ class Policy(models.Model):
         verbose_name_plural = _("policies")
         constraints = [
             models.CheckConstraint(condition=Q(premium__gte=0), name="policy_premium_not_negative"),
+            models.UniqueConstraint(fields=["policy_no"], name="policy_no_unique"),
         ]
         indexes = [
             models.Index(fields=["shop", "-issued_at", "-id"]),
