@@ -10,7 +10,7 @@ per-cell rendering (display functions and lookups for 500 cells).
 - Filters: state, overdue, shop (by id, set from a row's shop link or by the shop's platform
   id), reason, kind, fast-tracked. Invalid values are ignored, as the merchant lists do.
 - Order: overdue reviews first (claims.selectors.claim_queue, read from "claim_queue_idx").
-- Search: exact refund, order or buyer id (ClaimAdmin.get_search_results).
+- Search: exact refund, order or buyer id (ClaimAdmin's, portal.admin_kit.ExactIdSearch).
 - Pages of 50 by page number, with a count (in queue order) that stops at 200 ("200+"):
   the first page reads those 201 claims' own columns and shows the first 50 (no COUNT query),
   a later page counts with a query of its own; with a filter no index serves (reason, kind,

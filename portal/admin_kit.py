@@ -11,7 +11,7 @@ from functools import cached_property
 from django.contrib import admin
 from django.core.paginator import Paginator
 
-from portal.pagination import TOTAL_CAP
+from portal.pagination import TOTAL_CAP, capped_total
 
 
 class NoAddOrDelete:
@@ -75,9 +75,8 @@ class CappedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        counted = self.object_list[: self.CAP + 1].count()
-        self.capped = counted > self.CAP
-        return min(counted, self.CAP)
+        count, self.capped = capped_total(self.object_list, self.CAP)
+        return count
 
 
 class LargeTableAdmin:

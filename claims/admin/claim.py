@@ -14,7 +14,7 @@ from claims import admin_queue, admin_sla, selectors
 from claims.admin.claim_fields import ClaimFieldsMixin
 from claims.models import COVERED_REASONS, REVIEW_PERMISSION, Claim, ClaimState, RefundKind
 from claims.services import decisions
-from portal.admin_kit import NoAddOrDelete
+from portal.admin_kit import ExactIdSearch, NoAddOrDelete
 from portal.admin_transitions import (
     AdminTransition,
     NoteForm,
@@ -52,7 +52,9 @@ class ReasonFilter(admin.SimpleListFilter):
 
 
 @admin.register(Claim)
-class ClaimAdmin(NoAddOrDelete, ClaimFieldsMixin, TransitionAdminMixin, admin.ModelAdmin):
+class ClaimAdmin(
+    ExactIdSearch, NoAddOrDelete, ClaimFieldsMixin, TransitionAdminMixin, admin.ModelAdmin
+):
     # No add: claims come from the platform (R30).
     list_display = [
         "refund_id",
@@ -74,6 +76,8 @@ class ClaimAdmin(NoAddOrDelete, ClaimFieldsMixin, TransitionAdminMixin, admin.Mo
         "kind",
         "fast_tracked",
     ]
+    # Exact ids, each through its unique index (portal.admin_kit.ExactIdSearch): the admin's
+    # own "=field" search compared UPPER() of three joined tables, 0.8 s for 100,000 claims.
     search_fields = [
         "=refund__platform_refund_id",
         "=refund__order__platform_order_id",
@@ -181,20 +185,6 @@ class ClaimAdmin(NoAddOrDelete, ClaimFieldsMixin, TransitionAdminMixin, admin.Mo
 
     def get_ordering(self, request):
         return ["queue_rank", "review_due_at", "id"]
-
-    def get_search_results(self, request, queryset, search_term):
-        """Exact refund, order or buyer id, each through its unique index. (The admin's own
-        "=field" search compares UPPER() of three joined tables at once: it reads every
-        claim, 0.8 s for 100,000.)"""
-        term = search_term.strip()
-        if not term:
-            return queryset, False
-        claims = Claim.objects.values("pk")
-        matching = claims.filter(refund__platform_refund_id=term).union(
-            claims.filter(refund__order__platform_order_id=term),
-            claims.filter(buyer__platform_buyer_id=term),
-        )
-        return queryset.filter(pk__in=matching), False
 
     def get_readonly_fields(self, request, obj=None):
         return flatten_fieldsets(self.fieldsets)
