@@ -171,11 +171,19 @@ def _filtered_shop(found: list, params: dict) -> Shop | None:
     return Shop.objects.filter(pk=int(params[SHOP_VAR])).first()
 
 
-def _count(claims, params: dict, *, page: int, found: list, has_next: bool) -> int | None:
-    """The claims that match, up to COUNT_CAP + 1; None: not counted (`_residual`), shown as
-    "more than the rows so far"."""
-    if page == 1 and not has_next:
-        return len(found)
+def _read_for_count(page: int, params: dict) -> bool:
+    """Does the page read the count's claims itself? The first page, when the count is
+    made (`_residual`): up to COUNT_CAP + 1 claims' own columns, the first 50 shown, and no
+    COUNT query."""
+    return page == 1 and not _residual(params)
+
+
+def _count(claims, params: dict, *, page: int, read: list) -> int | None:
+    """The claims that match, up to COUNT_CAP + 1, from the rows `read` (the page's, or the
+    count's on the first page) or a query; None: not counted (`_residual`), shown as "more
+    than the rows so far"."""
+    if _read_for_count(page, params) or (page == 1 and len(read) <= PER_PAGE):
+        return len(read)
     if _residual(params):
         return None
     # In queue order, so the index that gives the page gives the count: without an order
@@ -213,19 +221,13 @@ def queue_view(model_admin, request, extra_context=None):
     page = _page(request)
     claims = _filtered(model_admin, request, params, now)
     offset = (page - 1) * PER_PAGE
-    # The first page reads the count's claims with its own (up to COUNT_CAP + 1, in queue
-    # order, the claims' columns alone): no COUNT query of its own.
-    counted = page == 1 and not _residual(params)
-    read = COUNT_CAP + 1 if counted else PER_PAGE + 1
+    read = COUNT_CAP + 1 if _read_for_count(page, params) else PER_PAGE + 1
     values = list(claims.values_list(*ROW_COLUMNS)[offset : offset + read])
     has_next = len(values) > PER_PAGE
     found = queue_rows(values[:PER_PAGE])
     if shop is None and SHOP_VAR in params:
         shop = _filtered_shop(found, params)
-    if counted:
-        count = len(values)
-    else:
-        count = _count(claims, params, page=page, found=found, has_next=has_next)
+    count = _count(claims, params, page=page, read=values)
     actions = model_admin.get_action_choices(request, default_choices=[])
     icons = {
         True: (static("admin/img/icon-yes.svg"), str(_("Yes"))),
