@@ -13,7 +13,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from claims import sla
-from claims.models import Buyer, Claim, ClaimState, Order, RefundKind, RefundReason, RefundRequest
+from claims.models import Buyer, ClaimState, Order, RefundKind, RefundReason, RefundRequest
 from enrollment.models import Shop
 from portal.lookups import among
 
@@ -97,10 +97,15 @@ def _related(shop_ids, buyer_ids, refund_ids) -> tuple[dict, dict, dict]:
     `Ref`s by id: one statement of three single-table reads, each by primary key (the
     values are all text, so no converter is needed on either database)."""
     q = connection.ops.quote_name
-    pk = Claim._meta.pk.cast_db_type(connection)
-    shop_in, shop_params = among("s.id", sorted(shop_ids), connection, pk)
-    buyer_in, buyer_params = among("b.id", sorted(buyer_ids), connection, pk)
-    refund_in, refund_params = among("r.id", sorted(refund_ids), connection, pk)
+
+    def ids_of(model, alias: str, ids) -> tuple[str, list]:
+        return among(
+            f"{alias}.id", sorted(ids), connection, model._meta.pk.cast_db_type(connection)
+        )
+
+    shop_in, shop_params = ids_of(Shop, "s", shop_ids)
+    buyer_in, buyer_params = ids_of(Buyer, "b", buyer_ids)
+    refund_in, refund_params = ids_of(RefundRequest, "r", refund_ids)
     sql = (
         f"SELECT 's', s.id, s.name, s.platform_shop_id, NULL FROM {q(Shop._meta.db_table)} s "
         f"WHERE {shop_in} UNION ALL "
