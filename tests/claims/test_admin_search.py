@@ -3,6 +3,7 @@
 the term stripped. tests/claims/test_query_plans.py checks the plans on PostgreSQL."""
 
 import pytest
+from django.conf import settings
 
 from claims.models import Buyer, Policy
 
@@ -57,10 +58,22 @@ def test_a_large_tables_list_counts_up_to_a_cap_and_says_so(
     assert exact.context["cl"].result_count == 3 and "3 " in text_of_pagination(exact)
 
     monkeypatch.setattr(CappedCountPaginator, "CAP", 2)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     capped = client.get(url)
     assert capped.context["cl"].result_count == 2 and capped.context["cl"].paginator.capped
     assert "2+ " in text_of_pagination(capped)
     assert len(capped.context["cl"].result_list) == 3  # every row of the page is shown
+    assert "2+ results" in text_of_toolbar(capped)  # the search form's count says it too
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    assert "2+ 个结果" in text_of_toolbar(client.get(url))
+    monkeypatch.setattr(CappedCountPaginator, "CAP", 3)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert "3 results" in text_of_toolbar(client.get(url))  # not capped: no "+"
+
+
+def text_of_toolbar(response) -> str:
+    body = response.content.decode()
+    return body[body.index('<div id="toolbar">') :].split("</form>")[0]
 
 
 def text_of_pagination(response) -> str:
