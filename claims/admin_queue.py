@@ -29,6 +29,7 @@ from django.template.response import TemplateResponse
 from django.templatetags.static import static
 from django.urls import NoReverseMatch, get_urlconf, reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from claims.admin_queue_rows import ROW_COLUMNS, queue_rows, rows_html
@@ -270,7 +271,7 @@ def queue_view(model_admin, request, extra_context=None):
         "available_apps": [],
         "is_popup": False,
         "is_nav_sidebar_enabled": False,
-        "title": opts.verbose_name_plural,
+        "title": capfirst(opts.verbose_name_plural),
         "opts": opts,
         "cl": queue,
         "first": offset + 1,
